@@ -1,0 +1,214 @@
+#include <getxapi/curl_transport.hpp>
+#include <getxapi/version.hpp>
+
+#include <curl/curl.h>
+
+#include <array>
+#include <atomic>
+#include <cctype>
+#include <cstring>
+#include <mutex>
+#include <vector>
+
+namespace getxapi {
+namespace {
+
+void global_init() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Transfer {
+  HttpResponse response;
+  std::size_t max_bytes = 0;
+  bool too_large = false;
+};
+
+std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t const n = size * count;
+  if (t->response.body.size() + n > t->max_bytes) {
+    t->too_large = true;
+    return 0;  // makes curl fail with CURLE_WRITE_ERROR: memory stays bounded
+  }
+  t->response.body.append(data, n);
+  return n;
+}
+
+std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
+  auto* t = static_cast<Transfer*>(user);
+  std::size_t const n = size * count;
+  std::string_view line(data, n);
+  if (line.rfind("HTTP/", 0) == 0) {
+    t->response.headers.clear();  // a new response (after 100 Continue)
+    return n;
+  }
+  auto const colon = line.find(':');
+  if (colon == std::string_view::npos || t->response.headers.size() >= 128) return n;
+  std::string name(line.substr(0, colon));
+  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string_view value = line.substr(colon + 1);
+  while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+    value.remove_suffix(1);
+  }
+  t->response.headers.emplace_back(std::move(name), std::string(value));
+  return n;
+}
+
+struct SListDeleter {
+  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+};
+
+}  // namespace
+
+struct CurlTransport::Impl {
+  CurlTransportOptions options;
+  std::string user_agent;
+  CURLSH* share = nullptr;
+  std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
+  std::mutex pool_mu;
+  std::vector<CURL*> idle;
+  std::atomic<long> connects{0};
+
+  static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
+    static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].lock();
+  }
+  static void unlock(CURL*, curl_lock_data data, void* user) {
+    static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].unlock();
+  }
+
+  CURL* acquire() {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (!idle.empty()) {
+        CURL* handle = idle.back();
+        idle.pop_back();
+        return handle;
+      }
+    }
+    CURL* handle = curl_easy_init();
+    if (handle == nullptr) return nullptr;
+    // Settings that never change per request.
+    curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(handle, CURLOPT_SHARE, share);
+    curl_easy_setopt(handle, CURLOPT_FOLLOWLOCATION, 0L);
+#if LIBCURL_VERSION_NUM >= 0x075500
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS_STR, "http,https");
+#else
+    curl_easy_setopt(handle, CURLOPT_PROTOCOLS, CURLPROTO_HTTP | CURLPROTO_HTTPS);
+#endif
+    curl_easy_setopt(handle, CURLOPT_SSLVERSION, CURL_SSLVERSION_TLSv1_2);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYPEER, options.verify_tls ? 1L : 0L);
+    curl_easy_setopt(handle, CURLOPT_SSL_VERIFYHOST, options.verify_tls ? 2L : 0L);
+    if (!options.ca_file.empty()) curl_easy_setopt(handle, CURLOPT_CAINFO, options.ca_file.c_str());
+    curl_easy_setopt(handle, CURLOPT_USERAGENT, user_agent.c_str());
+    curl_easy_setopt(handle, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, &on_body);
+    curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &on_header);
+    curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
+                     static_cast<curl_off_t>(options.max_response_bytes));
+    return handle;
+  }
+
+  void release(CURL* handle) {
+    {
+      std::lock_guard<std::mutex> lock(pool_mu);
+      if (idle.size() < options.max_idle_handles) {
+        idle.push_back(handle);
+        return;
+      }
+    }
+    curl_easy_cleanup(handle);
+  }
+};
+
+CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_unique<Impl>()) {
+  global_init();
+  impl_->options = std::move(options);
+  impl_->user_agent = impl_->options.user_agent.empty()
+                          ? std::string("getxapi-cpp/") + GETXAPI_VERSION_STRING
+                          : impl_->options.user_agent;
+  impl_->share = curl_share_init();
+  curl_share_setopt(impl_->share, CURLSHOPT_LOCKFUNC, &Impl::lock);
+  curl_share_setopt(impl_->share, CURLSHOPT_UNLOCKFUNC, &Impl::unlock);
+  curl_share_setopt(impl_->share, CURLSHOPT_USERDATA, impl_.get());
+  curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
+  curl_share_setopt(impl_->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+}
+
+CurlTransport::~CurlTransport() {
+  for (CURL* handle : impl_->idle) curl_easy_cleanup(handle);
+  curl_share_cleanup(impl_->share);
+}
+
+long CurlTransport::connections_opened() const { return impl_->connects.load(); }
+
+Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
+  CURL* handle = impl_->acquire();
+  if (handle == nullptr) return Error(ErrorCode::kNetwork, "curl_easy_init failed");
+
+  Transfer transfer;
+  transfer.max_bytes = impl_->options.max_response_bytes;
+  std::unique_ptr<curl_slist, SListDeleter> headers;
+  auto add_header = [&](std::string const& line) {
+    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
+    if (next != nullptr) {
+      (void)headers.release();
+      headers.reset(next);
+    }
+  };
+  for (auto const& [name, value] : request.headers) add_header(name + ": " + value);
+  add_header("Expect:");  // no 100-continue round trip for bodies over 1 KiB
+  char error_buffer[CURL_ERROR_SIZE] = {0};
+
+  curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
+  if (request.method == "POST") {
+    curl_easy_setopt(handle, CURLOPT_POST, 1L);
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
+    curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
+                     static_cast<curl_off_t>(request.body.size()));
+  } else {
+    curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
+  }
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
+                   static_cast<long>(request.connect_timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
+  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
+  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+
+  CURLcode const rc = curl_easy_perform(handle);
+
+  long connects = 0;
+  curl_easy_getinfo(handle, CURLINFO_NUM_CONNECTS, &connects);
+  impl_->connects += connects;
+  long status = 0;
+  curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
+  long request_bytes = 0;
+  curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
+  // The slist and error buffer die with this frame: detach them.
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
+  curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+  impl_->release(handle);
+
+  if (rc != CURLE_OK) {
+    std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
+    ErrorCode code = ErrorCode::kNetwork;
+    if (rc == CURLE_OPERATION_TIMEDOUT) {
+      code = ErrorCode::kTimeout;
+    } else if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+      code = ErrorCode::kInvalidResponse;
+      reason = "response larger than " + std::to_string(transfer.max_bytes) + " bytes";
+    }
+    Error error(code, "curl: " + reason);
+    error.set_http_status(static_cast<int>(status)).set_request_sent(request_bytes > 0);
+    return error;
+  }
+  transfer.response.status = static_cast<int>(status);
+  return std::move(transfer.response);
+}
+
+}  // namespace getxapi

@@ -1,0 +1,46 @@
+// Response decoding per GetXAPI's documented shapes. Unknown fields are kept
+// (`raw`), missing optional fields are fine, wrong types and a missing id are
+// kInvalidResponse.
+#pragma once
+
+#include <getxapi/login.hpp>
+#include <getxapi/message.hpp>
+#include <getxapi/result.hpp>
+#include <getxapi/user.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace getxapi::internal {
+
+/// Decodes one user object (moved into `User::raw`).
+Result<User> decode_user(nlohmann::json&& object);
+/// Decodes one message object (moved into `Message::raw`).
+Result<Message> decode_message(nlohmann::json&& object);
+
+/// user/info: `{status, msg, data: User}` (a bare user object is accepted too).
+Result<User> decode_user_info(std::string_view body);
+/// followers_v2 / following_v2; `items_key` is "followers" or "following".
+Result<UserPage> decode_user_page(std::string_view body, std::string_view items_key);
+/// dm/send: `{status, msg, data: Message}`.
+Result<Message> decode_send_dm(std::string_view body);
+/// dm/list.
+Result<MessagePage> decode_message_page(std::string_view body);
+/// user_login: tokens at top level or under `data`.
+Result<LoginResult> decode_login(std::string_view body);
+
+/// The documented error body; every field optional.
+struct ErrorBody {
+  std::string message;
+  std::optional<int> twitter_error_code;
+  std::optional<std::string> challenge;
+  std::optional<std::chrono::seconds> retry_after;
+};
+/// Never fails: a body that is not the documented shape gives an empty ErrorBody.
+ErrorBody decode_error_body(std::string_view body);
+
+}  // namespace getxapi::internal

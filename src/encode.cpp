@@ -1,0 +1,60 @@
+#include "encode.hpp"
+
+#include <curl/curl.h>
+#include <nlohmann/json.hpp>
+
+#include <memory>
+
+namespace getxapi::internal {
+namespace {
+
+void append_escaped(std::string& out, std::string_view value) {
+  // curl_easy_escape ignores its handle argument since 7.82; passing none
+  // keeps encoding independent of any transport.
+  std::unique_ptr<char, decltype(&curl_free)> escaped(
+      curl_easy_escape(nullptr, value.data(), static_cast<int>(value.size())), &curl_free);
+  if (escaped) out += escaped.get();
+}
+
+}  // namespace
+
+std::string build_url(std::string_view base, std::string_view path,
+                      std::vector<std::pair<std::string_view, std::string_view>> const& query) {
+  std::string url(base);
+  while (!url.empty() && url.back() == '/') url.pop_back();
+  url += path;
+  char sep = '?';
+  for (auto const& [key, value] : query) {
+    url += sep;
+    append_escaped(url, key);
+    url += '=';
+    append_escaped(url, value);
+    sep = '&';
+  }
+  return url;
+}
+
+std::string encode_login(LoginRequest const& request) {
+  nlohmann::json body = {{"username", request.username}, {"password", request.password}};
+  if (!request.email.empty()) body["email"] = request.email;
+  if (!request.totp_secret.empty()) body["totp_secret"] = request.totp_secret;
+  return body.dump();
+}
+
+std::string encode_send_dm(std::string_view auth_token, Recipient const& recipient,
+                           std::string_view normalized_recipient, std::string_view text) {
+  nlohmann::json body = {{"auth_token", auth_token}};
+  body[recipient.is_id() ? "recipient_id" : "recipient_username"] = normalized_recipient;
+  body["text"] = text;
+  return body.dump();
+}
+
+std::string encode_list_dms(std::string_view auth_token, std::string_view cursor,
+                            std::optional<int> count) {
+  nlohmann::json body = {{"auth_token", auth_token}};
+  if (!cursor.empty()) body["cursor"] = cursor;
+  if (count) body["count"] = *count;
+  return body.dump();
+}
+
+}  // namespace getxapi::internal

@@ -1,0 +1,77 @@
+#include <getxapi/error.hpp>
+
+#include <ostream>
+
+namespace getxapi {
+
+std::string_view to_string(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::kInvalidArgument:
+      return "kInvalidArgument";
+    case ErrorCode::kApiKeyRejected:
+      return "kApiKeyRejected";
+    case ErrorCode::kAuthTokenInvalid:
+      return "kAuthTokenInvalid";
+    case ErrorCode::kLoginChallenge:
+      return "kLoginChallenge";
+    case ErrorCode::kForbidden:
+      return "kForbidden";
+    case ErrorCode::kCannotDm:
+      return "kCannotDm";
+    case ErrorCode::kNotAllowedToDm:
+      return "kNotAllowedToDm";
+    case ErrorCode::kNotFound:
+      return "kNotFound";
+    case ErrorCode::kRateLimited:
+      return "kRateLimited";
+    case ErrorCode::kDailyLimitReached:
+      return "kDailyLimitReached";
+    case ErrorCode::kServerError:
+      return "kServerError";
+    case ErrorCode::kNetwork:
+      return "kNetwork";
+    case ErrorCode::kTimeout:
+      return "kTimeout";
+    case ErrorCode::kInvalidResponse:
+      return "kInvalidResponse";
+    case ErrorCode::kBudgetExceeded:
+      return "kBudgetExceeded";
+    case ErrorCode::kUnknown:
+      return "kUnknown";
+  }
+  return "kUnknown";
+}
+
+std::ostream& operator<<(std::ostream& os, ErrorCode code) { return os << to_string(code); }
+
+bool Error::is_transient() const noexcept {
+  switch (code_) {
+    case ErrorCode::kRateLimited:
+      // A local limiter refusal (no HTTP status) is not worth retrying blindly.
+      return http_status_ == 429;
+    case ErrorCode::kServerError:
+    case ErrorCode::kNetwork:
+    case ErrorCode::kTimeout:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::ostream& operator<<(std::ostream& os, Error const& error) {
+  os << error.code() << ": " << error.message();
+  char const* sep = " [";
+  auto field = [&](auto const& name, auto const& value) {
+    os << sep << name << ' ' << value;
+    sep = ", ";
+  };
+  if (error.http_status() != 0) field("http", error.http_status());
+  if (error.twitter_error_code()) field("twitter", *error.twitter_error_code());
+  if (error.challenge()) field("challenge", *error.challenge());
+  if (error.retry_after()) field("retry_after", std::to_string(error.retry_after()->count()) + "s");
+  if (error.attempts() != 0) field("attempts", error.attempts());
+  if (*sep == ',') os << ']';
+  return os;
+}
+
+}  // namespace getxapi

@@ -1,0 +1,61 @@
+// Local rate pacing: rolling-window limits per endpoint, the pause between
+// sends, and the daily send cap per account. Thread-safe; never sleeps
+// itself: it reserves a slot and says how long the caller must wait for it.
+#pragma once
+
+#include <getxapi/clock.hpp>
+#include <getxapi/client_options.hpp>
+#include <getxapi/error.hpp>
+#include <getxapi/pacing.hpp>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace getxapi::internal {
+
+class Pacer {
+ public:
+  Pacer(PacingOptions options, std::shared_ptr<Clock> clock, std::shared_ptr<RandomSource> random);
+
+  /// A reserved slot: wait `delay` (for `reason`), then send.
+  struct Slot {
+    std::chrono::milliseconds delay{0};
+    WaitReason reason = WaitReason::kRateLimit;
+  };
+
+  /// Reserves a request slot for `endpoint`. Fails with kRateLimited when the
+  /// wait would pass `max_wait` or the policy is kFail, and with
+  /// kDailyLimitReached when the daily cap for `account` is used up.
+  Result<Slot> reserve(Endpoint endpoint, std::string_view account);
+
+  /// Gives back a dm/send reservation that certainly did not send.
+  void cancel_send(std::string_view account);
+
+  void seed_daily_sends(std::string_view account, int sends);
+  int daily_sends(std::string_view account) const;
+
+ private:
+  using SteadyTime = std::chrono::steady_clock::time_point;
+  struct Account {
+    std::int64_t day = -1;
+    int sends = 0;
+    SteadyTime next_send{};
+  };
+  std::int64_t today() const;
+  Account& account_locked(std::string_view account);
+
+  PacingOptions options_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<RandomSource> random_;
+  mutable std::mutex mu_;
+  std::array<std::deque<SteadyTime>, kEndpointCount> windows_;
+  // Keyed by a hash of the auth_token, so the token itself is not kept here.
+  std::map<std::size_t, Account> accounts_;
+};
+
+}  // namespace getxapi::internal

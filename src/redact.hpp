@@ -1,0 +1,39 @@
+// Secret masking for everything that leaves the library as text: log lines,
+// error messages, printed values. Allowlist in spirit: JSON values under
+// secret keys are always masked, and the exact secrets of the call in hand
+// are scrubbed from any text as a second line of defence.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace getxapi::internal {
+
+inline constexpr char kMask[] = "***";
+
+/// True for JSON keys whose values are secrets (auth_token, password, ...).
+bool is_secret_key(std::string_view key);
+
+/// Masks the values of secret keys anywhere in `value` (in place).
+void mask_secret_fields(nlohmann::json& value);
+
+class Redactor {
+ public:
+  Redactor() = default;
+  /// Remembers `secret` to scrub (ignored when shorter than 4 bytes, which
+  /// could not be told apart from ordinary text).
+  void add(std::string_view secret);
+  /// `text` with every remembered secret replaced by "***".
+  std::string scrub(std::string_view text) const;
+  /// A request or response body for a log line: JSON gets its secret fields
+  /// masked, anything else is scrubbed; both are cut to `max_bytes`.
+  std::string body(std::string_view body, std::size_t max_bytes = 2048) const;
+
+ private:
+  std::vector<std::string> secrets_;
+};
+
+}  // namespace getxapi::internal
