@@ -1,0 +1,182 @@
+// The real CurlTransport against a real HTTP server on loopback.
+#include <getxapi/curl_transport.hpp>
+#include <getxapi/version.hpp>
+
+#include <gtest/gtest.h>
+
+#include "test_server.hpp"
+
+#include <atomic>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace getxapi {
+namespace {
+
+using testing::TestServer;
+
+HttpRequest get(std::string url) {
+  HttpRequest r;
+  r.method = "GET";
+  r.url = std::move(url);
+  r.timeout = std::chrono::seconds(5);
+  return r;
+}
+
+TEST(CurlTransport, SendsGetWithHeadersAndReadsResponse) {
+  TestServer server;
+  std::string seen_auth, seen_agent, seen_query;
+  server.server().Get("/echo", [&](httplib::Request const& req, httplib::Response& res) {
+    seen_auth = req.get_header_value("Authorization");
+    seen_agent = req.get_header_value("User-Agent");
+    seen_query = req.get_param_value("userName");
+    res.set_header("Retry-After", "7");
+    res.status = 201;
+    res.set_content(R"({"ok":true})", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  auto request = get(base + "/echo?userName=ada%20x");
+  request.headers = {{"Authorization", "Bearer k"}};
+  auto response = transport.send(request);
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(response->status, 201);
+  EXPECT_EQ(response->body, R"({"ok":true})");
+  EXPECT_EQ(find_header(response->headers, "retry-after"), "7");
+  EXPECT_EQ(find_header(response->headers, "Content-Type"), "application/json");
+  EXPECT_EQ(seen_auth, "Bearer k");
+  EXPECT_EQ(seen_agent, std::string("getxapi-cpp/") + GETXAPI_VERSION_STRING);
+  EXPECT_EQ(seen_query, "ada x");
+}
+
+TEST(CurlTransport, PostsBodyWithoutExpectContinue) {
+  TestServer server;
+  std::string body, expect;
+  server.server().Post("/post", [&](httplib::Request const& req, httplib::Response& res) {
+    body = req.body;
+    expect = req.get_header_value("Expect");
+    res.set_content("{}", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  HttpRequest request = get(base + "/post");
+  request.method = "POST";
+  request.body = std::string(5000, 'x');  // past curl's 1 KiB Expect threshold
+  request.headers = {{"Content-Type", "application/json"}};
+  auto response = transport.send(request);
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(body, request.body);
+  EXPECT_EQ(expect, "");
+}
+
+TEST(CurlTransport, ReusesOneConnectionForSequentialCalls) {
+  TestServer server;
+  std::mutex mu;
+  std::set<int> ports;
+  server.server().Get("/x", [&](httplib::Request const& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ports.insert(req.remote_port);
+    res.set_content("{}", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(transport.send(get(base + "/x")));
+  EXPECT_EQ(transport.connections_opened(), 1);
+  EXPECT_EQ(ports.size(), 1u);
+}
+
+TEST(CurlTransport, ThreadsEachKeepTheirConnection) {
+  TestServer server;
+  std::mutex mu;
+  std::set<int> ports;
+  server.server().Get("/x", [&](httplib::Request const& req, httplib::Response& res) {
+    std::lock_guard<std::mutex> lock(mu);
+    ports.insert(req.remote_port);
+    res.set_content("{}", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        if (!transport.send(get(base + "/x"))) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  // At most one connection per concurrently active thread.
+  EXPECT_LE(transport.connections_opened(), 4);
+  EXPECT_LE(ports.size(), 4u);
+}
+
+TEST(CurlTransport, ResponseOverTheCapIsInvalidResponse) {
+  TestServer server;
+  server.server().Get("/big", [](httplib::Request const&, httplib::Response& res) {
+    res.set_content(std::string(64 * 1024, 'a'), "application/json");
+  });
+  auto base = server.start();
+  CurlTransportOptions options;
+  options.max_response_bytes = 16 * 1024;
+  CurlTransport transport(options);
+  auto response = transport.send(get(base + "/big"));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kInvalidResponse);
+  EXPECT_NE(response.error().message().find("16384"), std::string::npos);
+}
+
+TEST(CurlTransport, SlowServerIsTimeout) {
+  TestServer server;
+  server.server().Get("/slow", [](httplib::Request const&, httplib::Response& res) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));
+    res.set_content("{}", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  auto request = get(base + "/slow");
+  request.timeout = std::chrono::milliseconds(150);
+  auto response = transport.send(request);
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kTimeout);
+  EXPECT_TRUE(response.error().request_sent());
+  EXPECT_NE(response.error().message().find("curl:"), std::string::npos);
+}
+
+TEST(CurlTransport, RefusedConnectionIsNetworkError) {
+  int port;
+  {
+    TestServer server;
+    server.start();
+    port = server.port();
+  }  // closed: nothing listens there now
+  CurlTransport transport;
+  auto response = transport.send(get("http://127.0.0.1:" + std::to_string(port) + "/x"));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kNetwork);
+  EXPECT_FALSE(response.error().request_sent());
+}
+
+TEST(CurlTransport, OtherSchemesAreRefused) {
+  CurlTransport transport;
+  auto response = transport.send(get("file:///etc/passwd"));
+  ASSERT_FALSE(response);
+  EXPECT_EQ(response.error().code(), ErrorCode::kNetwork);
+}
+
+TEST(CurlTransport, RedirectsAreNotFollowed) {
+  TestServer server;
+  server.server().Get("/moved", [](httplib::Request const&, httplib::Response& res) {
+    res.set_redirect("http://127.0.0.1:9/elsewhere");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  auto response = transport.send(get(base + "/moved"));
+  ASSERT_TRUE(response) << response.error();
+  EXPECT_EQ(response->status, 302);
+}
+
+}  // namespace
+}  // namespace getxapi
