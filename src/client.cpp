@@ -46,8 +46,8 @@ int daily_send_cap(AccountTier tier) noexcept {
 
 namespace {
 
-using std::chrono::milliseconds;
 using internal::Redactor;
+using std::chrono::milliseconds;
 
 milliseconds since(std::chrono::steady_clock::time_point start, Clock const& clock) {
   return std::chrono::duration_cast<milliseconds>(clock.steady_now() - start);
@@ -190,10 +190,9 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
         error = std::move(response).error();
       }
       error.set_attempts(attempts);
-      bool const maybe_delivered =
-          error.code() == ErrorCode::kServerError ||
-          (error.request_sent() &&
-           (error.code() == ErrorCode::kNetwork || error.code() == ErrorCode::kTimeout));
+      bool const maybe_delivered = error.code() == ErrorCode::kServerError ||
+                                   (error.request_sent() && (error.code() == ErrorCode::kNetwork ||
+                                                             error.code() == ErrorCode::kTimeout));
       if (call.endpoint == Endpoint::kDmSend && !maybe_delivered && !billed) {
         pacer.cancel_send(call.account);
       }
@@ -306,15 +305,15 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
       if (options.logger.enabled(LogLevel::kInfo)) {
         options.logger.sink(LogLevel::kInfo,
                             std::string(to_string(call.endpoint)) + " failed after " +
-                                std::to_string(took.count()) + " ms: " +
-                                call.redactor.scrub(response.error().message()));
+                                std::to_string(took.count()) +
+                                " ms: " + call.redactor.scrub(response.error().message()));
       }
       return;
     }
     if (options.logger.enabled(LogLevel::kDebug)) {
       options.logger.sink(LogLevel::kDebug, "< " + std::to_string(response->status) + " in " +
-                                                std::to_string(took.count()) +
-                                                " ms | body: " + call.redactor.body(response->body));
+                                                std::to_string(took.count()) + " ms | body: " +
+                                                call.redactor.body(response->body));
     } else if (options.logger.enabled(LogLevel::kInfo)) {
       options.logger.sink(LogLevel::kInfo, std::string(to_string(call.endpoint)) + " -> " +
                                                std::to_string(response->status) + " in " +
@@ -328,11 +327,13 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
                              std::string_view cursor) {
     std::string name;
     if (config_error) return refuse(endpoint, *config_error);
-    if (auto e = internal::check_user_name(user_name, name, "user_name")) return refuse(endpoint, *e);
+    if (auto e = internal::check_user_name(user_name, name, "user_name"))
+      return refuse(endpoint, *e);
     if (auto e = internal::check_cursor(cursor)) return refuse(endpoint, *e);
     std::vector<std::pair<std::string_view, std::string_view>> query = {{"userName", name}};
     if (!cursor.empty()) query.emplace_back("cursor", cursor);
-    auto call = make_call(endpoint, "GET", internal::build_url(base_url, endpoint_path(endpoint), query));
+    auto call =
+        make_call(endpoint, "GET", internal::build_url(base_url, endpoint_path(endpoint), query));
     std::string_view const key = endpoint == Endpoint::kFollowers ? "followers" : "following";
     auto page = execute<UserPage>(
         call, [key](std::string_view body) { return internal::decode_user_page(body, key); });
@@ -358,12 +359,13 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
 
   Result<MessagePage> list_dms(ListDmsRequest const& request) {
     if (config_error) return refuse(Endpoint::kDmList, *config_error);
-    if (auto e = internal::check_auth_token(request.auth_token)) return refuse(Endpoint::kDmList, *e);
+    if (auto e = internal::check_auth_token(request.auth_token))
+      return refuse(Endpoint::kDmList, *e);
     if (auto e = internal::check_cursor(request.cursor)) return refuse(Endpoint::kDmList, *e);
     if (auto e = internal::check_count(request.count)) return refuse(Endpoint::kDmList, *e);
-    auto call = make_call(
-        Endpoint::kDmList, "POST", internal::build_url(base_url, "/twitter/dm/list", {}),
-        internal::encode_list_dms(request.auth_token, request.cursor, request.count));
+    auto call =
+        make_call(Endpoint::kDmList, "POST", internal::build_url(base_url, "/twitter/dm/list", {}),
+                  internal::encode_list_dms(request.auth_token, request.cursor, request.count));
     call.account = request.auth_token;
     call.redactor.add(request.auth_token);
     auto page = execute<MessagePage>(call, &internal::decode_message_page);
@@ -418,9 +420,9 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
       return refuse(kEndpoint, *e);
     }
     if (auto e = internal::check_text(request.text)) return refuse(kEndpoint, *e);
-    auto call = make_call(kEndpoint, "POST", internal::build_url(base_url, "/twitter/dm/send", {}),
-                          internal::encode_send_dm(request.auth_token, request.recipient,
-                                                   normalized, request.text));
+    auto call = make_call(
+        kEndpoint, "POST", internal::build_url(base_url, "/twitter/dm/send", {}),
+        internal::encode_send_dm(request.auth_token, request.recipient, normalized, request.text));
     call.account = request.auth_token;
     call.redactor.add(request.auth_token);
     call.non_idempotent = true;
@@ -437,10 +439,11 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
         auto found = find_delivered(request, normalized, first_attempt);
         if (!found) {
           Error unknown = error;
-          unknown.set_message(error.message() +
-                              "; the DM may have been delivered and the inbox check failed (" +
-                              std::string(to_string(found.error().code())) +
-                              "), so it was not sent again")
+          unknown
+              .set_message(error.message() +
+                           "; the DM may have been delivered and the inbox check failed (" +
+                           std::string(to_string(found.error().code())) +
+                           "), so it was not sent again")
               .set_request_sent(true);
           return Result<Message>(std::move(unknown));
         }
@@ -459,9 +462,11 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
     constexpr auto kEndpoint = Endpoint::kUserInfo;
     if (config_error) return refuse(kEndpoint, *config_error);
     std::string name;
-    if (auto e = internal::check_user_name(user_name, name, "user_name")) return refuse(kEndpoint, *e);
-    auto call = make_call(kEndpoint, "GET",
-                          internal::build_url(base_url, "/twitter/user/info", {{"userName", name}}));
+    if (auto e = internal::check_user_name(user_name, name, "user_name"))
+      return refuse(kEndpoint, *e);
+    auto call =
+        make_call(kEndpoint, "GET",
+                  internal::build_url(base_url, "/twitter/user/info", {{"userName", name}}));
     return execute<User>(call, &internal::decode_user_info);
   }
 
@@ -476,8 +481,9 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
       e->set_message(redactor.scrub(e->message()));
       return refuse(kEndpoint, *e);
     }
-    auto call = make_call(kEndpoint, "POST", internal::build_url(base_url, "/twitter/user_login", {}),
-                          internal::encode_login(normalized));
+    auto call =
+        make_call(kEndpoint, "POST", internal::build_url(base_url, "/twitter/user_login", {}),
+                  internal::encode_login(normalized));
     call.redactor.add(request.password);
     call.redactor.add(normalized.totp_secret);
     call.redactor.add(request.totp_secret);

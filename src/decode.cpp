@@ -48,15 +48,17 @@ class Reader {
   }
   void integer(char const* key, std::int64_t& out) {
     if (Json const* v = find(key)) {
-      if (v->is_number_integer()) {
-        out = v->get<std::int64_t>();
-      } else if (v->is_number_unsigned()) {
+      // is_number_integer() is true for unsigned values too: test unsigned
+      // first, or 2^64-1 would wrap to -1.
+      if (v->is_number_unsigned()) {
         auto const u = v->get<std::uint64_t>();
         if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) {
           fail(key, "an integer in range");
         } else {
           out = static_cast<std::int64_t>(u);
         }
+      } else if (v->is_number_integer()) {
+        out = v->get<std::int64_t>();
       } else if (v->is_number_float() && std::isfinite(v->get<double>()) &&
                  std::trunc(v->get<double>()) == v->get<double>() &&
                  std::fabs(v->get<double>()) < 9e15) {
@@ -103,7 +105,10 @@ Result<Json> parse_object(std::string_view body, std::string_view what) {
   if (body.empty()) return bad(what, "empty body");
   auto doc = parse_json(body);
   if (doc.is_discarded()) {
-    return bad(what, json_too_deep(body) ? "JSON nested too deeply" : "body is not valid JSON");
+    if (json_too_deep(body)) return bad(what, "JSON nested too deeply");
+    // parse_json refuses duplicate keys that plain JSON syntax allows.
+    return bad(what, Json::accept(body.begin(), body.end()) ? "duplicate key in a JSON object"
+                                                            : "body is not valid JSON");
   }
   if (!doc.is_object()) return bad(what, "body is not a JSON object");
   return doc;
@@ -140,8 +145,7 @@ Result<User> decode_user_at(Json&& object, std::string_view what, std::string co
   return user;
 }
 
-Result<Message> decode_message_at(Json&& object, std::string_view what,
-                                  std::string const& prefix) {
+Result<Message> decode_message_at(Json&& object, std::string_view what, std::string const& prefix) {
   if (!object.is_object()) return bad(what, "'" + prefix + "' is not an object");
   Message message;
   Reader r(object, what, prefix);
@@ -280,7 +284,10 @@ ErrorBody decode_error_body(std::string_view body) {
     }
   }
   if (auto it = doc.find("twitter_error_code"); it != doc.end()) {
-    if (it->is_number_integer() || it->is_number_unsigned()) {
+    if (it->is_number_unsigned() &&
+        it->get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<int>::max())) {
+      // Out of range (and would wrap negative as int64): not a code X sends.
+    } else if (it->is_number_integer() || it->is_number_unsigned()) {
       auto const v = it->get<std::int64_t>();
       if (v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max()) {
         out.twitter_error_code = static_cast<int>(v);

@@ -42,8 +42,7 @@ ErrorCode code_for_401(Endpoint endpoint, ErrorBody const& body) {
 
 ErrorCode code_for(Endpoint endpoint, int status, ErrorBody const& body) {
   if (status == 429) {
-    return body.twitter_error_code == 502 ? ErrorCode::kDailyLimitReached
-                                          : ErrorCode::kRateLimited;
+    return body.twitter_error_code == 502 ? ErrorCode::kDailyLimitReached : ErrorCode::kRateLimited;
   }
   if (status >= 500 && status <= 599) return ErrorCode::kServerError;
   switch (status) {

@@ -1,5 +1,7 @@
 #include "json_util.hpp"
 
+#include <vector>
+
 namespace getxapi::internal {
 
 bool json_too_deep(std::string_view body, std::size_t limit) noexcept {
@@ -25,8 +27,35 @@ bool json_too_deep(std::string_view body, std::size_t limit) noexcept {
 }
 
 nlohmann::json parse_json(std::string_view body) {
-  if (json_too_deep(body)) return nlohmann::json(nlohmann::json::value_t::discarded);
-  return nlohmann::json::parse(body.begin(), body.end(), nullptr, /*allow_exceptions=*/false);
+  using Json = nlohmann::json;
+  if (json_too_deep(body)) return Json(Json::value_t::discarded);
+  // Duplicate keys are refused: parsers disagree on which value wins, so such
+  // a body could mean one thing to us and another to a proxy or a log reader.
+  // An object that read more keys than it kept had a duplicate.
+  std::vector<std::size_t> keys_read;
+  bool duplicate = false;
+  auto on_event = [&](int, Json::parse_event_t event, Json& parsed) {
+    switch (event) {
+      case Json::parse_event_t::object_start:
+        keys_read.push_back(0);
+        break;
+      case Json::parse_event_t::key:
+        if (!keys_read.empty()) ++keys_read.back();
+        break;
+      case Json::parse_event_t::object_end:
+        if (!keys_read.empty()) {
+          if (keys_read.back() != parsed.size()) duplicate = true;
+          keys_read.pop_back();
+        }
+        break;
+      default:
+        break;
+    }
+    return true;
+  };
+  auto doc = Json::parse(body.begin(), body.end(), on_event, /*allow_exceptions=*/false);
+  if (duplicate) return Json(Json::value_t::discarded);
+  return doc;
 }
 
 }  // namespace getxapi::internal

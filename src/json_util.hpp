@@ -16,8 +16,8 @@ inline constexpr std::size_t kMaxJsonDepth = 64;
 /// True when `body` nests arrays/objects deeper than `limit` (strings skipped).
 bool json_too_deep(std::string_view body, std::size_t limit = kMaxJsonDepth) noexcept;
 
-/// Parses `body`; a discarded value on a syntax error, too deep nesting or
-/// invalid UTF-8. Never throws.
+/// Parses `body`; a discarded value on a syntax error, too deep nesting,
+/// invalid UTF-8 or a duplicate key in an object. Never throws.
 nlohmann::json parse_json(std::string_view body);
 
 }  // namespace getxapi::internal

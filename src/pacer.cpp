@@ -79,11 +79,12 @@ Result<Pacer::Slot> Pacer::reserve(Endpoint endpoint, std::string_view account) 
   slot.delay = std::chrono::duration_cast<milliseconds>(at - now);
   if (slot.delay.count() > 0 &&
       (options_.on_limit == LimitAction::kFail || slot.delay > options_.max_wait)) {
-    Error error(ErrorCode::kRateLimited,
-                std::string("local ") +
-                    (slot.reason == WaitReason::kSendDelay ? "send pacing" : "rate limit for ") +
-                    (slot.reason == WaitReason::kSendDelay ? "" : std::string(to_string(endpoint))) +
-                    ": next slot in " + std::to_string(slot.delay.count()) + " ms");
+    Error error(
+        ErrorCode::kRateLimited,
+        std::string("local ") +
+            (slot.reason == WaitReason::kSendDelay ? "send pacing" : "rate limit for ") +
+            (slot.reason == WaitReason::kSendDelay ? "" : std::string(to_string(endpoint))) +
+            ": next slot in " + std::to_string(slot.delay.count()) + " ms");
     error.set_retry_after(ceil_seconds(slot.delay));
     return error;
   }
@@ -98,8 +99,8 @@ Result<Pacer::Slot> Pacer::reserve(Endpoint endpoint, std::string_view account) 
     auto const hi = std::max(options_.send_delay_min, options_.send_delay_max);
     if (hi.count() > 0) {
       double const u = random_->uniform01();
-      auto const pause = lo + milliseconds(static_cast<std::int64_t>(
-                                  static_cast<double>((hi - lo).count()) * u));
+      auto const pause =
+          lo + milliseconds(static_cast<std::int64_t>(static_cast<double>((hi - lo).count()) * u));
       sender->next_send = at + pause;
     }
   }

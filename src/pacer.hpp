@@ -3,8 +3,8 @@
 // itself: it reserves a slot and says how long the caller must wait for it.
 #pragma once
 
-#include <getxapi/clock.hpp>
 #include <getxapi/client_options.hpp>
+#include <getxapi/clock.hpp>
 #include <getxapi/error.hpp>
 #include <getxapi/pacing.hpp>
 

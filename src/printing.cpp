@@ -41,9 +41,9 @@ std::ostream& operator<<(std::ostream& os, User const& user) {
 }
 
 std::ostream& operator<<(std::ostream& os, UserPage const& page) {
-  return os << "UserPage{items=" << page.items.size() << ", has_more="
-            << (page.has_more ? "true" : "false") << ", next_cursor=\"" << page.next_cursor
-            << "\"}";
+  return os << "UserPage{items=" << page.items.size()
+            << ", has_more=" << (page.has_more ? "true" : "false") << ", next_cursor=\""
+            << page.next_cursor << "\"}";
 }
 
 std::ostream& operator<<(std::ostream& os, Message const& message) {
@@ -56,9 +56,9 @@ std::ostream& operator<<(std::ostream& os, Message const& message) {
 }
 
 std::ostream& operator<<(std::ostream& os, MessagePage const& page) {
-  return os << "MessagePage{items=" << page.items.size() << ", has_more="
-            << (page.has_more ? "true" : "false") << ", next_cursor=\"" << page.next_cursor
-            << "\"}";
+  return os << "MessagePage{items=" << page.items.size()
+            << ", has_more=" << (page.has_more ? "true" : "false") << ", next_cursor=\""
+            << page.next_cursor << "\"}";
 }
 
 std::ostream& operator<<(std::ostream& os, LoginRequest const& request) {

@@ -10,11 +10,12 @@ namespace getxapi::internal {
 
 bool is_secret_key(std::string_view key) {
   static constexpr std::array<std::string_view, 9> kSecretKeys = {
-      "auth_token", "password",      "totp_secret", "ct0",   "api_key",
-      "authorization", "access_token", "apikey",    "secret"};
+      "auth_token",    "password",     "totp_secret", "ct0",   "api_key",
+      "authorization", "access_token", "apikey",      "secret"};
   std::string lower(key.size(), '\0');
-  std::transform(key.begin(), key.end(), lower.begin(),
-                 [](char c) { return static_cast<char>(std::tolower(static_cast<unsigned char>(c))); });
+  std::transform(key.begin(), key.end(), lower.begin(), [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  });
   return std::find(kSecretKeys.begin(), kSecretKeys.end(), lower) != kSecretKeys.end();
 }
 
@@ -41,7 +42,14 @@ void mask_secret_fields(nlohmann::json& value) {
 }
 
 void Redactor::add(std::string_view secret) {
-  if (secret.size() >= 4) secrets_.emplace_back(secret);
+  if (secret.size() < 4) return;
+  secrets_.emplace_back(secret);
+  // An echo inside a JSON string is re-serialised by body() with quotes,
+  // backslashes and control characters escaped: scrub that spelling too.
+  std::string escaped = nlohmann::json(std::string(secret))
+                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  escaped = escaped.substr(1, escaped.size() - 2);
+  if (escaped != secret) secrets_.push_back(std::move(escaped));
 }
 
 std::string Redactor::scrub(std::string_view text) const {

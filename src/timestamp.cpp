@@ -46,6 +46,8 @@ bool valid_date(int y, int mo, int d, int h, int mi, int sec) {
   if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > kDays[static_cast<std::size_t>(mo - 1)]) {
     return false;
   }
+  bool const leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+  if (mo == 2 && d == 29 && !leap) return false;
   return h <= 23 && mi <= 59 && sec <= 60;
 }
 
@@ -53,8 +55,8 @@ Timestamp make_time(int y, int mo, int d, int h, int mi, int sec, std::int64_t m
                     int offset_minutes) {
   std::int64_t const days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t const secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
-  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(
-      std::chrono::milliseconds(secs * 1000 + ms)));
+  return Timestamp(
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(secs * 1000 + ms)));
 }
 
 std::optional<Timestamp> parse_iso(std::string_view text) {
@@ -104,8 +106,8 @@ std::optional<Timestamp> parse_twitter(std::string_view text) {
   if (mo == 0) return {};
   Cursor c{text, 8};
   int d, h, mi, sec, oh, om, y;
-  if (!c.num(2, d) || !c.lit(' ') || !c.num(2, h) || !c.lit(':') || !c.num(2, mi) ||
-      !c.lit(':') || !c.num(2, sec) || !c.lit(' ')) {
+  if (!c.num(2, d) || !c.lit(' ') || !c.num(2, h) || !c.lit(':') || !c.num(2, mi) || !c.lit(':') ||
+      !c.num(2, sec) || !c.lit(' ')) {
     return {};
   }
   bool neg = false;

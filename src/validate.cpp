@@ -6,7 +6,9 @@
 namespace getxapi::internal {
 namespace {
 
-Error invalid(std::string message) { return Error(ErrorCode::kInvalidArgument, std::move(message)); }
+Error invalid(std::string message) {
+  return Error(ErrorCode::kInvalidArgument, std::move(message));
+}
 
 bool has_control_or_space(std::string_view s) {
   return std::any_of(s.begin(), s.end(), [](char c) {
@@ -18,9 +20,26 @@ bool has_control_or_space(std::string_view s) {
 // Unicode White_Space, plus the zero-width characters that render as nothing.
 bool is_blank_code_point(char32_t cp) {
   switch (cp) {
-    case 0x09: case 0x0A: case 0x0B: case 0x0C: case 0x0D: case 0x20: case 0x85: case 0xA0:
-    case 0x1680: case 0x2028: case 0x2029: case 0x202F: case 0x205F: case 0x3000:
-    case 0x180E: case 0x200B: case 0x200C: case 0x200D: case 0x2060: case 0xFEFF:
+    case 0x09:
+    case 0x0A:
+    case 0x0B:
+    case 0x0C:
+    case 0x0D:
+    case 0x20:
+    case 0x85:
+    case 0xA0:
+    case 0x1680:
+    case 0x2028:
+    case 0x2029:
+    case 0x202F:
+    case 0x205F:
+    case 0x3000:
+    case 0x180E:
+    case 0x200B:
+    case 0x200C:
+    case 0x200D:
+    case 0x2060:
+    case 0xFEFF:
       return true;
     default:
       return cp >= 0x2000 && cp <= 0x200A;
@@ -79,8 +98,10 @@ std::optional<std::size_t> utf8_code_points(std::string_view text) {
 }
 
 Check check_api_key(std::string_view api_key) {
-  if (api_key.empty()) return invalid("api_key is empty: set ClientOptions::api_key (GETXAPI_API_KEY)");
-  if (has_control_or_space(api_key)) return invalid("api_key contains spaces or control characters");
+  if (api_key.empty())
+    return invalid("api_key is empty: set ClientOptions::api_key (GETXAPI_API_KEY)");
+  if (has_control_or_space(api_key))
+    return invalid("api_key contains spaces or control characters");
   return std::nullopt;
 }
 
@@ -104,13 +125,14 @@ Check check_base_url(std::string_view base_url) {
 Check check_user_name(std::string_view user_name, std::string& out, std::string_view what) {
   std::string_view name = user_name;
   if (!name.empty() && name.front() == '@') name.remove_prefix(1);
-  bool const ok = !name.empty() && name.size() <= 15 &&
-                  std::all_of(name.begin(), name.end(), [](char c) {
-                    auto const u = static_cast<unsigned char>(c);
-                    return u < 0x80 && (std::isalnum(u) || c == '_');
-                  });
+  bool const ok =
+      !name.empty() && name.size() <= 15 && std::all_of(name.begin(), name.end(), [](char c) {
+        auto const u = static_cast<unsigned char>(c);
+        return u < 0x80 && (std::isalnum(u) || c == '_');
+      });
   if (!ok) {
-    return invalid(std::string(what) + " must be 1-15 letters, digits or '_' (optionally after '@'), got " +
+    return invalid(std::string(what) +
+                   " must be 1-15 letters, digits or '_' (optionally after '@'), got " +
                    quote(user_name));
   }
   out.assign(name);
@@ -147,9 +169,9 @@ Check check_text(std::string_view text) {
 Check check_recipient(Recipient const& recipient, std::string& normalized) {
   if (recipient.is_id()) {
     auto const& id = recipient.value();
-    bool const digits = !id.empty() && id.size() <= 20 &&
-                        std::all_of(id.begin(), id.end(),
-                                    [](char c) { return c >= '0' && c <= '9'; });
+    bool const digits =
+        !id.empty() && id.size() <= 20 &&
+        std::all_of(id.begin(), id.end(), [](char c) { return c >= '0' && c <= '9'; });
     if (!digits) return invalid("recipient id must be 1-20 digits, got " + quote(id));
     normalized = id;
     return std::nullopt;

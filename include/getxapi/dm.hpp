@@ -47,8 +47,8 @@ struct SendDmRequest {
 
 /// POST /twitter/dm/list.
 struct ListDmsRequest {
-  std::string auth_token;  ///< Whose inbox. Secret.
-  std::string cursor;      ///< Empty for the newest page.
+  std::string auth_token;    ///< Whose inbox. Secret.
+  std::string cursor;        ///< Empty for the newest page.
   std::optional<int> count;  ///< Messages per page, 1..100; the server's default is 50.
 };
 

@@ -160,11 +160,11 @@ class Range {
       s.has_more = page->has_more;
       s.next_cursor = s.has_more ? std::move(page->next_cursor) : std::string();
       if (s.has_more && (s.next_cursor.empty() || s.next_cursor == requested || s.items.empty())) {
-        s.pending_error = Error(ErrorCode::kInvalidResponse,
-                                s.items.empty() ? "page claims has_more but is empty"
-                                : s.next_cursor.empty()
-                                    ? "page claims has_more but has no next_cursor"
-                                    : "page repeats the cursor it was requested with");
+        s.pending_error =
+            Error(ErrorCode::kInvalidResponse,
+                  s.items.empty()         ? "page claims has_more but is empty"
+                  : s.next_cursor.empty() ? "page claims has_more but has no next_cursor"
+                                          : "page repeats the cursor it was requested with");
         s.has_more = false;
       }
     }

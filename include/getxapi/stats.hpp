@@ -36,9 +36,9 @@ struct GETXAPI_EXPORT EndpointStats {
   std::int64_t wait_ms = 0;       ///< Total time slept.
   std::int64_t billed_calls = 0;  ///< Requests answered 2xx: what GetXAPI bills.
   std::int64_t spend_micro_usd = 0;
-  std::int64_t errors = 0;        ///< Calls that returned an error.
-  std::int64_t refused = 0;       ///< Calls refused locally (arguments, budget, pacing).
-  std::int64_t recovered = 0;     ///< dm/send failures found delivered in the inbox.
+  std::int64_t errors = 0;     ///< Calls that returned an error.
+  std::int64_t refused = 0;    ///< Calls refused locally (arguments, budget, pacing).
+  std::int64_t recovered = 0;  ///< dm/send failures found delivered in the inbox.
 
   EndpointStats& operator+=(EndpointStats const& other);
 };

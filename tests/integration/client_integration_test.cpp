@@ -19,9 +19,9 @@ namespace {
 
 using nlohmann::json;
 using testing::fixture;
-using testing::TestServer;
 using ::testing::HasSubstr;
 using ::testing::Not;
+using testing::TestServer;
 
 constexpr char kApiKey[] = "gx-live-SECRET-api-key-0001";
 constexpr char kToken[] = "0123456789abcdef0123456789abcdef01234567";
@@ -42,8 +42,7 @@ class StrictServer {
       if (req.method == "POST" &&
           req.get_header_value("Content-Type").rfind("application/json", 0) != 0) {
         res.status = 400;
-        res.set_content(R"({"error":"Content-Type must be application/json"})",
-                        "application/json");
+        res.set_content(R"({"error":"Content-Type must be application/json"})", "application/json");
         return httplib::Server::HandlerResponse::Handled;
       }
       if (!scripted_.empty() && scripted_.front().path == req.path) {
@@ -64,9 +63,9 @@ class StrictServer {
     s.Get("/twitter/user/info", [](httplib::Request const& req, httplib::Response& res) {
       if (req.get_param_value("userName") != "ada_example") {
         res.status = 404;
-        res.set_content(R"({"error":"Could not find user @)" + req.get_param_value("userName") +
-                            R"("})",
-                        "application/json");
+        res.set_content(
+            R"({"error":"Could not find user @)" + req.get_param_value("userName") + R"("})",
+            "application/json");
         return;
       }
       res.set_content(fixture("user_info.json"), "application/json");
@@ -93,7 +92,8 @@ class StrictServer {
       auto body = json::parse(req.body, nullptr, false);
       std::lock_guard<std::mutex> lock(mu_);
       last_send_body_ = body;
-      bool const one_recipient = body.contains("recipient_id") != body.contains("recipient_username");
+      bool const one_recipient =
+          body.contains("recipient_id") != body.contains("recipient_username");
       if (!body.is_object() || !body.contains("auth_token") || !body.contains("text") ||
           !one_recipient) {
         res.status = 400;
@@ -109,9 +109,8 @@ class StrictServer {
       }
       if (body.value("recipient_username", "") == "closed_dms") {
         res.status = 403;
-        res.set_content(
-            R"({"error":"Cannot send messages to this user","twitter_error_code":349})",
-            "application/json");
+        res.set_content(R"({"error":"Cannot send messages to this user","twitter_error_code":349})",
+                        "application/json");
         return;
       }
       json message = {{"id", std::to_string(2000000000000000200 + delivered_.size())},
@@ -260,8 +259,9 @@ TEST(ClientIntegration, SendDmSendsTheDocumentedBody) {
   auto sent = client.send_dm({kToken, Recipient::by_username("@grace_h"), "Hi Grace"});
   ASSERT_TRUE(sent) << sent.error();
   EXPECT_EQ(sent->text, "Hi Grace");
-  EXPECT_EQ(server.last_send_body(),
-            json({{"auth_token", kToken}, {"recipient_username", "grace_h"}, {"text", "Hi Grace"}}));
+  EXPECT_EQ(
+      server.last_send_body(),
+      json({{"auth_token", kToken}, {"recipient_username", "grace_h"}, {"text", "Hi Grace"}}));
 
   auto refused = client.send_dm({kToken, Recipient::by_username("closed_dms"), "Hi"});
   ASSERT_FALSE(refused);
@@ -298,7 +298,8 @@ TEST(ClientIntegration, PersistentServerErrorStopsWithinPolicy) {
 
 TEST(ClientIntegration, RateLimitWithRetryAfterWaitsWhatTheServerSays) {
   StrictServer server;
-  server.script({"/twitter/user/info", 429, R"({"error":"Please try again shortly.","retry_after":2})"});
+  server.script(
+      {"/twitter/user/info", 429, R"({"error":"Please try again shortly.","retry_after":2})"});
   Client client(options_for(server));
   auto const start = std::chrono::steady_clock::now();
   auto user = client.user_info("ada_example");
@@ -312,8 +313,9 @@ TEST(ClientIntegration, RateLimitWithRetryAfterWaitsWhatTheServerSays) {
 
 TEST(ClientIntegration, NonRetryableStatusesAreNotRetried) {
   StrictServer server;
-  server.script({"/twitter/dm/send", 429,
-                 R"({"error":"You've hit your daily message request limit.","twitter_error_code":502})"});
+  server.script(
+      {"/twitter/dm/send", 429,
+       R"({"error":"You've hit your daily message request limit.","twitter_error_code":502})"});
   server.script({"/twitter/dm/send", 400, R"({"error":"Missing required field: text"})"});
   server.script({"/twitter/dm/send", 403, R"({"error":"nope"})"});
   Client client(options_for(server));

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Installs the build to a temporary prefix, then builds a separate consumer
+# project against it with find_package and with pkg-config, and runs both
+# against the installed getxapi-sandbox.
+set -euo pipefail
+build_dir="$1"
+source_dir="$(cd "$(dirname "$0")" && pwd)"
+work="$(mktemp -d)"
+sandbox_pid=""
+cleanup() {
+  [ -n "$sandbox_pid" ] && kill "$sandbox_pid" 2>/dev/null && wait "$sandbox_pid" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+prefix="$work/prefix"
+cmake --install "$build_dir" --prefix "$prefix" >/dev/null
+echo "installed to $prefix"
+test -f "$prefix/include/getxapi/getxapi.hpp"
+test -f "$prefix/include/getxapi/version.hpp"
+ls "$prefix"/lib*/cmake/getxapi/getxapiConfig.cmake "$prefix"/lib*/cmake/getxapi/getxapiConfigVersion.cmake >/dev/null
+ls "$prefix"/lib*/pkgconfig/getxapi.pc >/dev/null
+
+with_outreach=OFF
+if ls "$prefix"/lib*/cmake/getxapi/getxapiOutreachTargets.cmake >/dev/null 2>&1; then
+  with_outreach=ON
+fi
+
+# 1. CMake consumer
+cmake -S "$source_dir/consumer" -B "$work/cmake-consumer" -G Ninja \
+  -DCMAKE_PREFIX_PATH="$prefix" -DWITH_OUTREACH="$with_outreach" >/dev/null
+cmake --build "$work/cmake-consumer" >/dev/null
+echo "built consumer with find_package (outreach component: $with_outreach)"
+
+# 2. pkg-config consumer
+pc_dir="$(dirname "$(ls "$prefix"/lib*/pkgconfig/getxapi.pc | head -1)")"
+# shellcheck disable=SC2046
+g++ -std=c++17 -o "$work/pc-consumer" "$source_dir/consumer/consumer.cpp" \
+  $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs --static getxapi)
+echo "built consumer with pkg-config"
+
+# 3. Run both against the installed sandbox.
+sandbox="$prefix/bin/getxapi-sandbox"
+if [ ! -x "$sandbox" ]; then
+  echo "getxapi-sandbox was not installed" >&2
+  exit 1
+fi
+"$sandbox" --port 0 >"$work/sandbox.out" 2>"$work/sandbox.err" &
+sandbox_pid=$!
+for _ in $(seq 1 200); do
+  grep -q '^listening on ' "$work/sandbox.out" 2>/dev/null && break
+  sleep 0.05
+done
+base_url="$(head -1 "$work/sandbox.out" | sed -n 's/^listening on //p')"
+[ -n "$base_url" ] || { echo "sandbox did not start" >&2; cat "$work/sandbox.err" >&2; exit 1; }
+
+expected_user="user 1700000000000000001 ada_example can_dm=1"
+for consumer in "$work/cmake-consumer/consumer" "$work/pc-consumer"; do
+  out="$("$consumer" "$base_url")"
+  echo "$out" | sed 's/^/  /'
+  grep -qx "$expected_user" <<<"$out"
+  grep -qx "missing kNotFound" <<<"$out"
+  grep -qx "refused kInvalidArgument attempts 0" <<<"$out"
+  grep -qx "followers_page 70 has_more=1" <<<"$out"
+  grep -qx "billed 2" <<<"$out"
+done
+echo "install test passed"
