@@ -447,7 +447,12 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
               .set_request_sent(true);
           return Result<Message>(std::move(unknown));
         }
-        if (!*found) return std::nullopt;  // not delivered: safe to send again
+        if (!*found) {
+          // Not delivered: safe to send again, and the failed attempt must
+          // not count against the daily cap (the resend reserves its own).
+          pacer.cancel_send(request.auth_token);
+          return std::nullopt;
+        }
         Message message = std::move(**found);
         message.recovered = true;
         std::lock_guard<std::mutex> lock(stats_mu);

@@ -10,7 +10,7 @@ namespace {
 
 using Json = nlohmann::json;
 
-Error bad(std::string_view what, std::string message) {
+Error bad(std::string_view what, std::string const& message) {
   return Error(ErrorCode::kInvalidResponse, std::string(what) + " response: " + message);
 }
 

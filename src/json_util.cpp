@@ -26,35 +26,76 @@ bool json_too_deep(std::string_view body, std::size_t limit) noexcept {
   return false;
 }
 
+namespace {
+
+using Json = nlohmann::json;
+
+// The plain DOM parser plus a duplicate-key check. An object that read more
+// keys than it kept had a duplicate. A parse callback could tell too, but
+// nlohmann's callback parser copies every key into a JSON value and calls
+// through std::function per event, which made parsing a user/info body ~25%
+// dearer (bench/, docs/performance.md). This keeps one counter per open
+// object and one reused key buffer instead.
+class DuplicateKeyRejectingParser : public nlohmann::detail::json_sax_dom_parser<Json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<Json>;
+
+ public:
+  explicit DuplicateKeyRejectingParser(Json& root)
+      : Base(root, /*allow_exceptions=*/false), root_(root) {}
+
+  bool start_object(std::size_t size) {
+    if (open_.size() >= kMaxJsonDepth || !Base::start_object(size)) return false;
+    open_.push_back(just_opened());
+    keys_read_.push_back(0);
+    return true;
+  }
+  bool key(std::string& name) {
+    ++keys_read_.back();
+    last_key_ = name;
+    return Base::key(name);
+  }
+  bool end_object() {
+    if (keys_read_.back() != open_.back()->size()) return false;  // a duplicate key
+    keys_read_.pop_back();
+    open_.pop_back();
+    return Base::end_object();
+  }
+  bool start_array(std::size_t size) {
+    if (open_.size() >= kMaxJsonDepth || !Base::start_array(size)) return false;
+    open_.push_back(just_opened());
+    return true;
+  }
+  bool end_array() {
+    open_.pop_back();
+    return Base::end_array();
+  }
+
+ private:
+  // The container the base parser has just added: the root, the last element
+  // of the enclosing array, or the enclosing object's member at the last key.
+  Json* just_opened() {
+    if (open_.empty()) return &root_;
+    Json& parent = *open_.back();
+    if (parent.is_array()) return &parent.back();
+    return &parent.find(last_key_).value();
+  }
+
+  Json& root_;
+  std::vector<Json*> open_;
+  std::vector<std::size_t> keys_read_;
+  std::string last_key_;
+};
+
+}  // namespace
+
 nlohmann::json parse_json(std::string_view body) {
-  using Json = nlohmann::json;
-  if (json_too_deep(body)) return Json(Json::value_t::discarded);
+  // Depth is capped while parsing (kMaxJsonDepth), so no document deeper than
+  // that is ever built: no separate pass over the body is needed.
   // Duplicate keys are refused: parsers disagree on which value wins, so such
   // a body could mean one thing to us and another to a proxy or a log reader.
-  // An object that read more keys than it kept had a duplicate.
-  std::vector<std::size_t> keys_read;
-  bool duplicate = false;
-  auto on_event = [&](int, Json::parse_event_t event, Json& parsed) {
-    switch (event) {
-      case Json::parse_event_t::object_start:
-        keys_read.push_back(0);
-        break;
-      case Json::parse_event_t::key:
-        if (!keys_read.empty()) ++keys_read.back();
-        break;
-      case Json::parse_event_t::object_end:
-        if (!keys_read.empty()) {
-          if (keys_read.back() != parsed.size()) duplicate = true;
-          keys_read.pop_back();
-        }
-        break;
-      default:
-        break;
-    }
-    return true;
-  };
-  auto doc = Json::parse(body.begin(), body.end(), on_event, /*allow_exceptions=*/false);
-  if (duplicate) return Json(Json::value_t::discarded);
+  Json doc;
+  DuplicateKeyRejectingParser parser(doc);
+  if (!Json::sax_parse(body.begin(), body.end(), &parser)) return Json(Json::value_t::discarded);
   return doc;
 }
 

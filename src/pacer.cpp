@@ -18,9 +18,9 @@ std::chrono::seconds ceil_seconds(milliseconds ms) {
 
 }  // namespace
 
-Pacer::Pacer(PacingOptions options, std::shared_ptr<Clock> clock,
+Pacer::Pacer(PacingOptions const& options, std::shared_ptr<Clock> clock,
              std::shared_ptr<RandomSource> random)
-    : options_(std::move(options)), clock_(std::move(clock)), random_(std::move(random)) {}
+    : options_(options), clock_(std::move(clock)), random_(std::move(random)) {}
 
 std::int64_t Pacer::today() const {
   auto const since_epoch = clock_->system_now().time_since_epoch();
@@ -78,7 +78,9 @@ Result<Pacer::Slot> Pacer::reserve(Endpoint endpoint, std::string_view account) 
 
   slot.delay = std::chrono::duration_cast<milliseconds>(at - now);
   if (slot.delay.count() > 0 &&
-      (options_.on_limit == LimitAction::kFail || slot.delay > options_.max_wait)) {
+      // The margin is ours, not the caller's: a full-window wait (the default
+      // max_wait equals dm/list's window) must still be within max_wait.
+      (options_.on_limit == LimitAction::kFail || slot.delay > options_.max_wait + kWindowMargin)) {
     Error error(
         ErrorCode::kRateLimited,
         std::string("local ") +

@@ -20,7 +20,8 @@ namespace getxapi::internal {
 
 class Pacer {
  public:
-  Pacer(PacingOptions options, std::shared_ptr<Clock> clock, std::shared_ptr<RandomSource> random);
+  Pacer(PacingOptions const& options, std::shared_ptr<Clock> clock,
+        std::shared_ptr<RandomSource> random);
 
   /// A reserved slot: wait `delay` (for `reason`), then send.
   struct Slot {

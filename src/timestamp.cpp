@@ -54,7 +54,8 @@ bool valid_date(int y, int mo, int d, int h, int mi, int sec) {
 Timestamp make_time(int y, int mo, int d, int h, int mi, int sec, std::int64_t ms,
                     int offset_minutes) {
   std::int64_t const days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
-  std::int64_t const secs = days * 86400 + h * 3600 + mi * 60 + sec - offset_minutes * 60;
+  std::int64_t const secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec -
+                            std::int64_t{offset_minutes} * 60;
   return Timestamp(
       std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(secs * 1000 + ms)));
 }

@@ -14,7 +14,7 @@ namespace getxapi {
 /// Settings of `CurlTransport`. The defaults are safe for production.
 struct CurlTransportOptions {
   /// Responses larger than this fail with kInvalidResponse (memory stays bounded).
-  std::size_t max_response_bytes = 8 * 1024 * 1024;
+  std::size_t max_response_bytes = std::size_t{8} * 1024 * 1024;
   /// Verify the server's certificate and host name. Turn off only for tests.
   bool verify_tls = true;
   /// A PEM bundle of extra CAs to trust (e.g. a corporate proxy's); empty for the system's.

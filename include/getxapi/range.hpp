@@ -55,7 +55,7 @@ class Range {
       : state_(std::make_unique<State>(std::move(fetch), std::move(options))) {}
   /// A range that yields `error` once (e.g. an argument refused before sending).
   explicit Range(Error error) : state_(std::make_unique<State>(nullptr, RangeOptions{})) {
-    state_->pending_error = std::move(error);
+    state_->pending_error.emplace(std::move(error));
   }
 
   class iterator {

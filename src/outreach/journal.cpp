@@ -24,11 +24,6 @@ std::optional<Timestamp> from_ms(std::optional<std::int64_t> ms) {
   return from_ms(*ms);
 }
 
-std::optional<std::int64_t> to_ms(std::optional<Timestamp> t) {
-  if (!t) return std::nullopt;
-  return to_ms(*t);
-}
-
 Audience parse_audience(std::string const& text) {
   if (text.rfind("file:", 0) == 0) return Audience::from_file(text.substr(5));
   if (text.rfind("followers:", 0) == 0) return Audience::followers_of(text.substr(10));
@@ -273,9 +268,6 @@ CampaignInfo Journal::create_campaign(CampaignSpec const& spec, std::string_view
         .bind(6, file_recipients ? 1 : 0);
     s.run();
     if (file_recipients) {
-      Statement add(impl_->db,
-                    "INSERT OR IGNORE INTO recipients(campaign, seq, user_id, user_name, state) "
-                    "VALUES (?, ?, ?, ?, 'pending')");
       std::int64_t seq = 0;
       for (auto const& r : *file_recipients) {
         Statement one(impl_->db,

@@ -383,8 +383,10 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           --send_calls;
           paused = true;
           failure = e;
-          report.resume_at = e.retry_after() ? clock->system_now() + *e.retry_after()
-                                             : next_utc_midnight(clock->system_now());
+          // The local cap resets at UTC midnight; X may say when its own does.
+          report.resume_at = e.retry_after() && e.attempts() > 0
+                                 ? clock->system_now() + *e.retry_after()
+                                 : next_utc_midnight(clock->system_now());
           break;
         }
         if (recipient_error(e.code())) {
