@@ -1,0 +1,217 @@
+#include "output.hpp"
+
+#include <algorithm>
+#include <ostream>
+#include <utility>
+
+namespace getxapi::cli {
+
+namespace {
+
+constexpr std::size_t kNameWidth = 30;
+constexpr std::size_t kTextWidth = 60;
+
+bool is_continuation(unsigned char byte) { return (byte & 0xC0) == 0x80; }
+
+// Length of the UTF-8 sequence starting at `i`, 1 for an invalid byte.
+std::size_t sequence_length(std::string_view s, std::size_t i) {
+  auto const lead = static_cast<unsigned char>(s[i]);
+  std::size_t const n = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xE  ? 3
+                        : (lead >> 3) == 0x1E ? 4
+                                              : 1;
+  if (i + n > s.size()) return 1;
+  for (std::size_t k = 1; k < n; ++k) {
+    if (!is_continuation(static_cast<unsigned char>(s[i + k]))) return 1;
+  }
+  return n;
+}
+
+void pad(std::ostream& os, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) os << ' ';
+}
+
+}  // namespace
+
+std::size_t display_width(std::string_view utf8) {
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < utf8.size(); i += sequence_length(utf8, i)) ++width;
+  return width;
+}
+
+std::string cell(std::string_view text, std::size_t max_width) {
+  std::string result;
+  std::size_t width = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t const n = sequence_length(text, i);
+    if (max_width != 0 && width == max_width) {
+      // Replace the last code point by the ellipsis so the cell keeps its width.
+      std::size_t cut = result.size();
+      do {
+        --cut;
+      } while (cut > 0 && is_continuation(static_cast<unsigned char>(result[cut])));
+      result.resize(cut);
+      result += "\xE2\x80\xA6";
+      return result;
+    }
+    auto const byte = static_cast<unsigned char>(text[i]);
+    bool const c0_or_del = n == 1 && (byte < 0x20 || byte == 0x7F);
+    // U+0080..U+009F (C1 controls, e.g. CSI) are two bytes: C2 80..C2 9F.
+    bool const c1 = n == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
+    bool const invalid = n == 1 && byte >= 0x80;
+    if (c0_or_del || c1) {
+      result += ' ';
+    } else if (invalid) {
+      result += '?';
+    } else {
+      result.append(text.substr(i, n));
+    }
+    ++width;
+    i += n;
+  }
+  return result;
+}
+
+Table::Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+
+void Table::add_row(std::vector<std::string> cells) {
+  cells.resize(columns_.size());
+  rows_.push_back(std::move(cells));
+}
+
+void Table::print(std::ostream& os) const {
+  std::vector<std::size_t> widths;
+  for (auto const& column : columns_) widths.push_back(display_width(column.header));
+  for (auto const& row : rows_) {
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      widths[c] = std::max(widths[c], display_width(row[c]));
+    }
+  }
+  auto print_row = [&](auto const& text_of) {
+    for (std::size_t c = 0; c < columns_.size(); ++c) {
+      std::string const& text = text_of(c);
+      std::size_t const gap = widths[c] - display_width(text);
+      bool const last = c + 1 == columns_.size();
+      if (columns_[c].align == Align::kRight) pad(os, gap);
+      os << text;
+      if (!last) {
+        if (columns_[c].align == Align::kLeft) pad(os, gap);
+        os << "  ";
+      }
+    }
+    os << '\n';
+  };
+  print_row([&](std::size_t c) -> std::string const& { return columns_[c].header; });
+  for (auto const& row : rows_) {
+    print_row([&](std::size_t c) -> std::string const& { return row[c]; });
+  }
+}
+
+void print_json_line(std::ostream& os, nlohmann::json const& value) {
+  os << value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+nlohmann::json wire_json(User const& user) {
+  if (user.raw.is_object() && !user.raw.empty()) return user.raw;
+  nlohmann::json j = {{"id", user.id},
+                      {"userName", user.user_name},
+                      {"name", user.name},
+                      {"description", user.description},
+                      {"location", user.location},
+                      {"url", user.url},
+                      {"protected", user.is_protected},
+                      {"isVerified", user.is_verified},
+                      {"isBlueVerified", user.is_blue_verified},
+                      {"followers", user.followers_count},
+                      {"following", user.following_count},
+                      {"profilePicture", user.profile_picture},
+                      {"coverPicture", user.cover_picture},
+                      {"canDm", user.can_dm}};
+  if (user.created_at) j["createdAt"] = format_timestamp(*user.created_at);
+  return j;
+}
+
+nlohmann::json wire_json(Message const& message) {
+  nlohmann::json j;
+  if (message.raw.is_object() && !message.raw.empty()) {
+    j = message.raw;
+  } else {
+    j = {{"id", message.id},
+         {"senderId", message.sender_id},
+         {"recipientId", message.recipient_id},
+         {"text", message.text},
+         {"media", message.media}};
+    if (message.created_at) j["createdAt"] = format_timestamp(*message.created_at);
+    if (!message.recipient_username.empty()) {
+      j["recipient_username"] = message.recipient_username;
+    }
+  }
+  return j;
+}
+
+std::string short_time(std::optional<Timestamp> const& t) {
+  if (!t) return "";
+  std::string text = format_timestamp(*t);  // 2026-03-02T10:11:12.345Z
+  if (text.size() > 19) text = text.substr(0, 19) + "Z";
+  return text;
+}
+
+Table user_table() {
+  using A = Table::Align;
+  return Table({{"ID", A::kLeft},
+                {"USERNAME", A::kLeft},
+                {"NAME", A::kLeft},
+                {"FOLLOWERS", A::kRight},
+                {"CAN_DM", A::kLeft}});
+}
+
+void add_user_row(Table& table, User const& user) {
+  table.add_row({cell(user.id), "@" + cell(user.user_name), cell(user.name, kNameWidth),
+                 std::to_string(user.followers_count), user.can_dm ? "yes" : "no"});
+}
+
+Table message_table() {
+  using A = Table::Align;
+  return Table({{"ID", A::kLeft},
+                {"CREATED_AT", A::kLeft},
+                {"FROM", A::kLeft},
+                {"TO", A::kLeft},
+                {"TEXT", A::kLeft}});
+}
+
+void add_message_row(Table& table, Message const& message) {
+  table.add_row({cell(message.id), short_time(message.created_at), cell(message.sender_id),
+                 cell(message.recipient_id), cell(message.text, kTextWidth)});
+}
+
+void print_user_details(std::ostream& os, User const& user) {
+  auto yes_no = [](bool b) { return std::string(b ? "yes" : "no"); };
+  std::vector<std::pair<std::string, std::string>> const fields = {
+      {"id", cell(user.id)},
+      {"userName", "@" + cell(user.user_name)},
+      {"name", cell(user.name)},
+      {"description", cell(user.description)},
+      {"location", cell(user.location)},
+      {"url", cell(user.url)},
+      {"followers", std::to_string(user.followers_count)},
+      {"following", std::to_string(user.following_count)},
+      {"createdAt", short_time(user.created_at)},
+      {"canDm", yes_no(user.can_dm)},
+      {"protected", yes_no(user.is_protected)},
+      {"isVerified", yes_no(user.is_verified)},
+      {"isBlueVerified", yes_no(user.is_blue_verified)},
+  };
+  std::size_t width = 0;
+  for (auto const& [name, value] : fields) width = std::max(width, name.size());
+  for (auto const& [name, value] : fields) {
+    os << name << ':';
+    if (!value.empty()) {
+      pad(os, width - name.size() + 1);
+      os << value;
+    }
+    os << '\n';
+  }
+}
+
+}  // namespace getxapi::cli

@@ -1,0 +1,375 @@
+// getxapi outreach run --campaign NAME --journal FILE (--followers-of NAME | --recipients FILE)
+//                      --message-file FILE [--daily-cap N] [--delay S | --delay MIN-MAX]
+//                      [--limit N] [--dry-run]
+// getxapi outreach status --campaign NAME --journal FILE [--json]
+// getxapi outreach replies --campaign NAME --journal FILE
+//
+// A thin shell over getxapi::outreach: the run loop, the journal and the
+// exactly-once guarantees live in the library (see docs/outreach.md).
+#include "outreach_command.hpp"
+
+#include "context.hpp"
+
+#include <getxapi/outreach.hpp>
+
+#include <sys/stat.h>
+#include <cmath>
+#include <fstream>
+#include <memory>
+#include <optional>
+#include <ostream>
+#include <sstream>
+#include <string>
+
+namespace getxapi::cli {
+namespace {
+
+namespace out = getxapi::outreach;
+
+struct RunArgs {
+  std::string campaign;
+  std::string journal;
+  std::string followers_of;
+  std::string recipients;
+  std::string message_file;
+  std::optional<int> daily_cap;
+  std::string delay = "2-5";
+  std::optional<long long> limit;
+  bool dry_run = false;
+};
+
+struct CampaignArgs {
+  std::string campaign;
+  std::string journal;
+  bool json = false;
+};
+
+std::string shell_quote(std::string const& s) {
+  bool plain = !s.empty();
+  for (char c : s) {
+    bool const ok = std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' ||
+                    c == '.' || c == '/' || c == ':' || c == '@' || c == '=' || c == ',';
+    if (!ok) plain = false;
+  }
+  if (plain) return s;
+  std::string q = "'";
+  for (char c : s) {
+    if (c == '\'') {
+      q += "'\\''";
+    } else {
+      q += c;
+    }
+  }
+  return q + "'";
+}
+
+std::string resume_command(Context const& ctx, RunArgs const& a) {
+  std::string cmd = "getxapi";
+  if (!ctx.global.base_url.empty()) cmd += " --base-url " + shell_quote(ctx.global.base_url);
+  cmd += " outreach run --campaign " + shell_quote(a.campaign) + " --journal " +
+         shell_quote(a.journal);
+  if (!a.followers_of.empty()) cmd += " --followers-of " + shell_quote(a.followers_of);
+  if (!a.recipients.empty()) cmd += " --recipients " + shell_quote(a.recipients);
+  cmd += " --message-file " + shell_quote(a.message_file);
+  if (a.daily_cap) cmd += " --daily-cap " + std::to_string(*a.daily_cap);
+  cmd += " --delay " + shell_quote(a.delay);
+  return cmd;
+}
+
+std::chrono::milliseconds parse_seconds(std::string const& text) {
+  std::size_t used = 0;
+  double value = 0;
+  try {
+    value = std::stod(text, &used);
+  } catch (std::exception const&) {
+    used = 0;
+  }
+  if (used != text.size() || text.empty() || !(value >= 0) || !std::isfinite(value) ||
+      value > 86400) {
+    throw UsageError("--delay: expected seconds (e.g. 3 or 2-5), got \"" + text + "\"");
+  }
+  return std::chrono::milliseconds(std::llround(value * 1000.0));
+}
+
+out::CampaignPacing parse_pacing(RunArgs const& a) {
+  out::CampaignPacing p;
+  auto const dash = a.delay.find('-', 1);
+  if (dash == std::string::npos) {
+    p.delay_min = p.delay_max = parse_seconds(a.delay);
+  } else {
+    p.delay_min = parse_seconds(a.delay.substr(0, dash));
+    p.delay_max = parse_seconds(a.delay.substr(dash + 1));
+    if (p.delay_max < p.delay_min) throw UsageError("--delay MIN-MAX: MIN is above MAX");
+  }
+  if (a.daily_cap) {
+    if (*a.daily_cap < 1) throw UsageError("--daily-cap must be at least 1");
+    p.daily_cap = *a.daily_cap;
+  }
+  return p;
+}
+
+std::string read_message_file(std::string const& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw UsageError("cannot read --message-file " + path);
+  std::ostringstream text;
+  text << in.rdbuf();
+  std::string message = text.str();
+  // Editors end files with a newline that nobody means to send.
+  while (!message.empty() && (message.back() == '\n' || message.back() == '\r')) {
+    message.pop_back();
+  }
+  return message;
+}
+
+bool file_exists(std::string const& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+std::string progress_line(std::string const& campaign, out::RunProgress const& p) {
+  std::ostringstream line;
+  line << "outreach " << campaign << ": ";
+  if (p.audience_walk) {
+    line << "fetching the audience: " << p.audience_pages << " page(s), " << p.counts.total()
+         << " followers";
+    return line.str();
+  }
+  auto const& c = p.counts;
+  line << c.sent << " sent (" << p.sent_this_run << " this run), " << c.pending << " pending, "
+       << c.skipped << " skipped, " << c.failed << " failed";
+  return line.str();
+}
+
+int run(Context& ctx, RunArgs const& a) {
+  if (a.followers_of.empty() == a.recipients.empty()) {
+    throw UsageError("give exactly one of --followers-of NAME and --recipients FILE");
+  }
+  if (a.limit && *a.limit < 1) throw UsageError("--limit must be at least 1");
+  out::CampaignSpec spec;
+  spec.name = a.campaign;
+  spec.audience = a.recipients.empty() ? out::Audience::followers_of(a.followers_of)
+                                       : out::Audience::from_file(a.recipients);
+  spec.message = read_message_file(a.message_file);
+  auto const pacing = parse_pacing(a);
+  std::string const token = ctx.auth_token();
+
+  out::SignalStop signals;
+  auto const stop = signals.predicate();
+
+  getxapi::ClientOptions base;
+  pacing.apply(base.pacing);
+  auto const clock = getxapi::system_clock();
+  base.clock = clock;
+  base.sleeper = out::interruptible_sleeper(stop);
+  // Once asked to stop, do not start a new send just because a pause ended;
+  // a retry of the send in flight still goes ahead (the client checks the inbox first).
+  base.on_wait = [stop](getxapi::WaitEvent const& event) {
+    return !(stop() && (event.reason == getxapi::WaitReason::kSendDelay ||
+                        event.reason == getxapi::WaitReason::kRateLimit));
+  };
+  // libcurl would silently re-send a dm/send whose reused connection died after
+  // delivery; this transport gives each send a connection of its own.
+  base.transport = out::send_safe_transport();
+  auto client = ctx.make_client(std::move(base));
+
+  out::Journal journal = out::Journal::open(a.journal);
+  out::RunOptions options;
+  options.auth_token = token;
+  options.pacing = pacing;
+  if (a.limit) options.limit = *a.limit;
+  options.dry_run = a.dry_run;
+  options.clock = clock;
+  options.sleeper = out::interruptible_sleeper(stop);
+  options.stop_requested = stop;
+  if (ctx.stderr_is_tty()) {
+    options.on_progress = [&](out::RunProgress const& p) {
+      ctx.progress(progress_line(a.campaign, p));
+    };
+  }
+  if (a.dry_run) {
+    options.on_dry_run = [&](out::RecipientRecord const& r, std::string const& text) {
+      if (ctx.global.json) {
+        ctx.out
+            << nlohmann::json{{"id", r.user_id}, {"userName", r.user_name}, {"text", text}}.dump()
+            << "\n";
+      } else {
+        ctx.out << "would send to " << (r.user_name.empty() ? "" : "@" + r.user_name + " ") << "("
+                << (r.user_id.empty() ? "id unresolved" : r.user_id) << "): " << text << "\n";
+      }
+    };
+  }
+
+  auto result = out::run_campaign(client, journal, spec, options);
+  ctx.end_progress();
+  if (!result) return ctx.fail(result.error());
+  auto const& report = *result;
+  auto const& c = report.counts;
+  std::string const resume = resume_command(ctx, a);
+
+  if (ctx.global.json) {
+    nlohmann::json j = {{"campaign", a.campaign},
+                        {"outcome", std::string(to_string(report.outcome))},
+                        {"sent", report.sent},
+                        {"recovered", report.recovered},
+                        {"skipped", report.skipped},
+                        {"failed", report.failed},
+                        {"reconciled_sent", report.reconciled_sent},
+                        {"reconciled_pending", report.reconciled_pending},
+                        {"audience_pages", report.audience_pages},
+                        {"resolved", report.resolved},
+                        {"billed_calls", report.stats.total().billed_calls},
+                        {"spend_usd", report.stats.spend_usd()},
+                        {"totals",
+                         {{"sent", c.sent},
+                          {"pending", c.pending},
+                          {"sending", c.sending},
+                          {"skipped", c.skipped},
+                          {"failed", c.failed}}}};
+    if (a.dry_run) j["would_send"] = report.would_send;
+    if (report.resume_at) j["resume_at"] = format_timestamp(*report.resume_at);
+    ctx.out << j.dump() << "\n";
+  } else if (a.dry_run) {
+    ctx.out << "dry run: " << report.would_send << " message(s) would be sent, " << c.skipped
+            << " recipient(s) skipped; nothing was sent\n";
+  } else {
+    ctx.out << "campaign " << a.campaign << ": " << report.sent << " sent this run";
+    if (report.recovered > 0) {
+      ctx.out << " (" << report.recovered << " confirmed from the inbox, not sent twice)";
+    }
+    ctx.out << "; in all " << c.sent << " sent, " << c.pending << " pending, " << c.sending
+            << " unconfirmed, " << c.skipped << " skipped, " << c.failed << " failed; "
+            << report.stats.total().billed_calls << " billed calls this run ($"
+            << report.stats.spend_usd() << ")\n";
+  }
+
+  switch (report.outcome) {
+    case out::RunOutcome::kCompleted:
+      return kExitOk;
+    case out::RunOutcome::kInterrupted:
+      ctx.err << "interrupted: progress saved; resume with: " << resume << "\n";
+      return kExitOk;
+    case out::RunOutcome::kLimitReached:
+      ctx.err << "limit of " << *a.limit << " send(s) reached; continue with: " << resume << "\n";
+      return kExitOk;
+    case out::RunOutcome::kPaused: {
+      std::string const why = report.error ? ctx.scrub(report.error->message()) : "paused";
+      ctx.err << "paused: " << why;
+      if (report.resume_at) ctx.err << "; resume after " << format_timestamp(*report.resume_at);
+      ctx.err << " with: " << resume << "\n";
+      return kExitOk;
+    }
+    case out::RunOutcome::kFailed:
+      break;
+  }
+  int const code = report.error ? ctx.fail(*report.error) : kExitFailure;
+  ctx.err << "progress saved; resume with: " << resume << "\n";
+  return code == kExitOk ? kExitFailure : code;
+}
+
+out::Journal open_existing(CampaignArgs const& a) {
+  if (!file_exists(a.journal)) throw UsageError("no journal at " + a.journal);
+  return out::Journal::open(a.journal);
+}
+
+int status(Context& ctx, CampaignArgs const& a) {
+  auto journal = open_existing(a);
+  auto s = out::campaign_status(journal, a.campaign, getxapi::system_clock()->system_now());
+  if (!s) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (a.json || ctx.global.json) {
+    ctx.out << out::to_json(*s).dump() << "\n";
+  } else {
+    ctx.out << *s;
+  }
+  return kExitOk;
+}
+
+int replies(Context& ctx, CampaignArgs const& a) {
+  auto journal = open_existing(a);
+  if (!journal.campaign(a.campaign))
+    throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  std::string const token = ctx.auth_token();
+  auto client = ctx.make_client();
+  auto report = out::scan_replies(client, journal, a.campaign, token);
+  if (!report) return ctx.fail(report.error());
+  if (ctx.global.json) {
+    ctx.out << nlohmann::json{{"campaign", a.campaign},
+                              {"new_replies", report->new_replies},
+                              {"replied", report->replied},
+                              {"pages", report->pages}}
+                   .dump()
+            << "\n";
+  } else {
+    ctx.out << "campaign " << a.campaign << ": " << report->new_replies << " new repl"
+            << (report->new_replies == 1 ? "y" : "ies") << ", " << report->replied
+            << " recipient(s) replied in all (" << report->pages << " inbox page(s) read)\n";
+  }
+  return kExitOk;
+}
+
+// Exceptions from the journal become "error: kUnknown: journal ...", exit 1.
+int guarded(Context& ctx, std::function<int()> const& body) {
+  try {
+    return body();
+  } catch (out::JournalError const& e) {
+    ctx.end_progress();
+    return ctx.fail(getxapi::Error(getxapi::ErrorCode::kUnknown, e.what()));
+  }
+}
+
+void add_campaign_options(CLI::App& cmd, std::string& campaign, std::string& journal) {
+  cmd.add_option("--campaign", campaign, "Campaign name (its key in the journal)")->required();
+  cmd.add_option("--journal", journal, "SQLite journal file")->required();
+}
+
+}  // namespace
+
+void register_outreach(CLI::App& root, Context& ctx) {
+  auto* outreach = root.add_subcommand("outreach", "Durable, resumable DM campaigns");
+  outreach->require_subcommand(1);
+
+  auto run_args = std::make_shared<RunArgs>();
+  auto* run_cmd = outreach->add_subcommand(
+      "run", "Start or resume a campaign (running it again resumes it; never sends twice)");
+  add_campaign_options(*run_cmd, run_args->campaign, run_args->journal);
+  auto* followers = run_cmd->add_option("--followers-of", run_args->followers_of,
+                                        "Audience: the followers of this account (canDm from "
+                                        "the followers pages)");
+  auto* recipients = run_cmd->add_option("--recipients", run_args->recipients,
+                                         "Audience: a file of handles or ids, one per line");
+  followers->excludes(recipients);
+  run_cmd
+      ->add_option("--message-file", run_args->message_file,
+                   "The message; {name} and {userName} are replaced per recipient")
+      ->required();
+  run_cmd->add_option("--daily-cap", run_args->daily_cap,
+                      "Sends per account per UTC day, counting earlier runs");
+  run_cmd->add_option("--delay", run_args->delay,
+                      "Seconds between sends: S or MIN-MAX (default 2-5)");
+  run_cmd->add_option("--limit", run_args->limit, "At most N sends in this run");
+  run_cmd->add_flag("--dry-run", run_args->dry_run,
+                    "Fetch the audience and print each message; send nothing");
+  run_cmd->callback([&ctx, run_args] {
+    ctx.run([&ctx, run_args] { return guarded(ctx, [&] { return run(ctx, *run_args); }); });
+  });
+
+  auto status_args = std::make_shared<CampaignArgs>();
+  auto* status_cmd = outreach->add_subcommand(
+      "status", "Counts by state, spend, billed calls per DM, and the time left");
+  add_campaign_options(*status_cmd, status_args->campaign, status_args->journal);
+  status_cmd->add_flag("--json", status_args->json, "One JSON object");
+  status_cmd->callback([&ctx, status_args] {
+    ctx.run(
+        [&ctx, status_args] { return guarded(ctx, [&] { return status(ctx, *status_args); }); });
+  });
+
+  auto replies_args = std::make_shared<CampaignArgs>();
+  auto* replies_cmd =
+      outreach->add_subcommand("replies", "Walk the inbox and mark the recipients who answered");
+  add_campaign_options(*replies_cmd, replies_args->campaign, replies_args->journal);
+  replies_cmd->callback([&ctx, replies_args] {
+    ctx.run(
+        [&ctx, replies_args] { return guarded(ctx, [&] { return replies(ctx, *replies_args); }); });
+  });
+}
+
+}  // namespace getxapi::cli
