@@ -1,0 +1,243 @@
+// CPU-side cost of the SDK: decoding pages, encoding requests, mapping
+// errors, and one whole Client call over an in-memory transport. Every
+// benchmark reports `allocs` (heap allocations per operation) from the
+// counting operator new of counting_allocator.cpp.
+#include <getxapi/getxapi.hpp>
+
+#include "counting_allocator.hpp"
+#include "decode.hpp"
+#include "encode.hpp"
+#include "error_mapping.hpp"
+
+#include <benchmark/benchmark.h>
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+
+namespace {
+
+using getxapi::Endpoint;
+using getxapi::HttpResponse;
+using nlohmann::json;
+
+std::string read_fixture(char const* name) {
+  std::ifstream in(std::string(GETXAPI_FIXTURES_DIR) + "/" + name, std::ios::binary);
+  if (!in) throw std::runtime_error(std::string("missing fixture ") + name);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// The fixture's page with its first item repeated to `count` items, ids made
+// distinct, so the shape is the documented one and the size a real page's.
+std::string scaled_page(char const* fixture, char const* items_key, int count) {
+  json page = json::parse(read_fixture(fixture));
+  json const prototype = page[items_key].at(0);
+  json items = json::array();
+  for (int i = 0; i < count; ++i) {
+    json item = prototype;
+    std::string id = item["id"].get<std::string>();
+    std::string const suffix = std::to_string(i);
+    id.replace(id.size() - suffix.size(), suffix.size(), suffix);
+    item["id"] = id;
+    if (item.contains("userName")) item["userName"] = "user_" + suffix;
+    items.push_back(std::move(item));
+  }
+  page[items_key] = std::move(items);
+  if (page.contains("message_count")) page["message_count"] = count;
+  if (page.contains("user_count")) page["user_count"] = count;
+  return page.dump();
+}
+
+// Runs `body` per iteration and reports allocations per iteration.
+template <class Body>
+void run_counting(benchmark::State& state, Body body) {
+  long const before = getxapi::bench::allocations();
+  for (auto _ : state) body();
+  long const allocations = getxapi::bench::allocations() - before;
+  state.counters["allocs"] =
+      benchmark::Counter(static_cast<double>(allocations), benchmark::Counter::kAvgIterations);
+}
+
+// ---- Decoding ------------------------------------------------------------
+
+void BM_DecodeDmListPage50(benchmark::State& state) {
+  std::string const body = scaled_page("dm_list_page.json", "messages", 50);
+  run_counting(state, [&] {
+    auto page = getxapi::internal::decode_message_page(body);
+    if (!page || page->items.size() != 50) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(page);
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_DecodeDmListPage50);
+
+void BM_DecodeFollowersPage70(benchmark::State& state) {
+  std::string const body = scaled_page("followers_page.json", "followers", 70);
+  run_counting(state, [&] {
+    auto page = getxapi::internal::decode_user_page(body, "followers");
+    if (!page || page->items.size() != 70) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(page);
+  });
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * body.size()));
+}
+BENCHMARK(BM_DecodeFollowersPage70);
+
+void BM_DecodeUserInfo(benchmark::State& state) {
+  std::string const body = read_fixture("user_info.json");
+  run_counting(state, [&] {
+    auto user = getxapi::internal::decode_user_info(body);
+    if (!user) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(user);
+  });
+}
+BENCHMARK(BM_DecodeUserInfo);
+
+// What a hand-written parser does with the same body: nlohmann parse, copy
+// the fields out, drop the document. The floor for BM_DecodeUserInfo.
+void BM_DecodeUserInfoHandWritten(benchmark::State& state) {
+  std::string const body = read_fixture("user_info.json");
+  run_counting(state, [&] {
+    auto doc = json::parse(body);
+    auto const& d = doc.at("data");
+    getxapi::User user;
+    user.id = d.at("id").get<std::string>();
+    user.user_name = d.value("userName", "");
+    user.name = d.value("name", "");
+    user.description = d.value("description", "");
+    user.location = d.value("location", "");
+    user.url = d.value("url", "");
+    user.is_protected = d.value("protected", false);
+    user.is_verified = d.value("isVerified", false);
+    user.is_blue_verified = d.value("isBlueVerified", false);
+    user.followers_count = d.value("followers", 0);
+    user.following_count = d.value("following", 0);
+    user.can_dm = d.value("canDm", false);
+    benchmark::DoNotOptimize(user);
+  });
+}
+BENCHMARK(BM_DecodeUserInfoHandWritten);
+
+// ---- Encoding --------------------------------------------------------------
+
+void BM_EncodeUserInfoUrl(benchmark::State& state) {
+  run_counting(state, [&] {
+    auto url = getxapi::internal::build_url("https://api.getxapi.com", "/twitter/user/info",
+                                            {{"userName", "ada_example"}});
+    benchmark::DoNotOptimize(url);
+  });
+}
+BENCHMARK(BM_EncodeUserInfoUrl);
+
+void BM_EncodeFollowersUrl(benchmark::State& state) {
+  run_counting(state, [&] {
+    auto url = getxapi::internal::build_url(
+        "https://api.getxapi.com", "/twitter/user/followers_v2",
+        {{"userName", "ada_example"}, {"cursor", "DAABCgABGpage2/+=="}});
+    benchmark::DoNotOptimize(url);
+  });
+}
+BENCHMARK(BM_EncodeFollowersUrl);
+
+void BM_EncodeSendDm(benchmark::State& state) {
+  auto const recipient = getxapi::Recipient::by_username("grace_h");
+  run_counting(state, [&] {
+    auto body = getxapi::internal::encode_send_dm("sandbox-token-ada", recipient, "grace_h",
+                                                  "Hi Grace, thanks for the follow!");
+    benchmark::DoNotOptimize(body);
+  });
+}
+BENCHMARK(BM_EncodeSendDm);
+
+void BM_EncodeListDms(benchmark::State& state) {
+  run_counting(state, [&] {
+    auto body = getxapi::internal::encode_list_dms("sandbox-token-ada", "DAABCgABGinbox2", 50);
+    benchmark::DoNotOptimize(body);
+  });
+}
+BENCHMARK(BM_EncodeListDms);
+
+void BM_EncodeLogin(benchmark::State& state) {
+  getxapi::LoginRequest const request{"ada_example", "sandbox-password", "ada@example.org", ""};
+  run_counting(state, [&] {
+    auto body = getxapi::internal::encode_login(request);
+    benchmark::DoNotOptimize(body);
+  });
+}
+BENCHMARK(BM_EncodeLogin);
+
+// ---- Error mapping -------------------------------------------------------
+
+// Maps every documented error body of tests/fixtures/errors.json in turn.
+void BM_MapHttpError(benchmark::State& state) {
+  std::vector<HttpResponse> responses;
+  for (auto const& entry : json::parse(read_fixture("errors.json"))) {
+    HttpResponse response;
+    response.status = entry.at("status").get<int>();
+    response.body = entry.at("body").dump();
+    if (response.status == 429) response.headers.emplace_back("retry-after", "3");
+    responses.push_back(std::move(response));
+  }
+  auto const now = std::chrono::system_clock::now();
+  std::size_t i = 0;
+  run_counting(state, [&] {
+    auto error = getxapi::internal::map_http_error(Endpoint::kDmSend,
+                                                   responses[i++ % responses.size()], now);
+    benchmark::DoNotOptimize(error);
+  });
+}
+BENCHMARK(BM_MapHttpError);
+
+// ---- One whole call, network excluded ---------------------------------------
+
+// Answers every request with the same response, so the benchmark measures
+// what the Client itself adds around the transport.
+class CannedTransport : public getxapi::Transport {
+ public:
+  explicit CannedTransport(std::string body) {
+    response_.status = 200;
+    response_.headers.emplace_back("content-type", "application/json");
+    response_.body = std::move(body);
+  }
+  getxapi::Result<HttpResponse> send(getxapi::HttpRequest const&) override { return response_; }
+
+ private:
+  HttpResponse response_;
+};
+
+void BM_ClientUserInfoNoNetwork(benchmark::State& state) {
+  getxapi::ClientOptions options;
+  options.api_key = "bench-key";
+  options.transport = std::make_shared<CannedTransport>(read_fixture("user_info.json"));
+  getxapi::Client client(std::move(options));
+  run_counting(state, [&] {
+    auto user = client.user_info("ada_example");
+    if (!user) state.SkipWithError("call failed");
+    benchmark::DoNotOptimize(user);
+  });
+}
+BENCHMARK(BM_ClientUserInfoNoNetwork);
+
+void BM_ClientListDmsNoNetwork(benchmark::State& state) {
+  getxapi::ClientOptions options;
+  options.api_key = "bench-key";
+  options.pacing.enabled = false;  // 900 calls / 15 min would otherwise pace the loop
+  options.transport =
+      std::make_shared<CannedTransport>(scaled_page("dm_list_page.json", "messages", 50));
+  getxapi::Client client(std::move(options));
+  getxapi::ListDmsRequest const request{"sandbox-token-ada", "DAABCgABGinbox2", 50};
+  run_counting(state, [&] {
+    auto page = client.list_dms(request);
+    if (!page) state.SkipWithError("call failed");
+    benchmark::DoNotOptimize(page);
+  });
+}
+BENCHMARK(BM_ClientListDmsNoNetwork);
+
+}  // namespace
+
+BENCHMARK_MAIN();
