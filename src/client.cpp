@@ -141,8 +141,10 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
       std::lock_guard<std::mutex> lock(stats_mu);
       ++stats.endpoints[index].calls;
     }
-    auto policy = retry->clone();
-    auto backoff_policy = backoff->clone();
+    // Cloned at the first failure: most calls succeed at once and need no
+    // per-call policy state (two allocations saved on the hot path).
+    std::unique_ptr<RetryPolicy> policy;
+    std::unique_ptr<BackoffPolicy> backoff_policy;
     auto const start = clock->steady_now();
     int attempts = 0;
     auto fail = [&](Error error) -> Result<T> {
@@ -198,6 +200,10 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
       }
 
       auto const elapsed = since(start, *clock);
+      if (!policy) {
+        policy = retry->clone();
+        backoff_policy = backoff->clone();
+      }
       if (!policy->is_retryable(error) || !policy->on_failure(error, elapsed)) {
         return fail(std::move(error));
       }

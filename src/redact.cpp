@@ -42,23 +42,32 @@ void mask_secret_fields(nlohmann::json& value) {
 }
 
 void Redactor::add(std::string_view secret) {
-  if (secret.size() < 4) return;
-  secrets_.emplace_back(secret);
-  // An echo inside a JSON string is re-serialised by body() with quotes,
-  // backslashes and control characters escaped: scrub that spelling too.
-  std::string escaped = nlohmann::json(std::string(secret))
-                            .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  escaped = escaped.substr(1, escaped.size() - 2);
-  if (escaped != secret) secrets_.push_back(std::move(escaped));
+  if (secret.size() < 4 || count_ == secrets_.size()) return;
+  secrets_[count_++] = secret;
 }
+
+namespace {
+
+void replace_all(std::string& out, std::string_view secret) {
+  for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
+    out.replace(pos, secret.size(), kMask);
+    pos += sizeof(kMask) - 1;
+  }
+}
+
+}  // namespace
 
 std::string Redactor::scrub(std::string_view text) const {
   std::string out(text);
-  for (auto const& secret : secrets_) {
-    for (auto pos = out.find(secret); pos != std::string::npos; pos = out.find(secret, pos)) {
-      out.replace(pos, secret.size(), kMask);
-      pos += sizeof(kMask) - 1;
-    }
+  for (std::size_t i = 0; i < count_; ++i) {
+    std::string_view const secret = secrets_[i];
+    replace_all(out, secret);
+    // An echo inside a JSON string is re-serialised by body() with quotes,
+    // backslashes and control characters escaped: scrub that spelling too.
+    std::string escaped = nlohmann::json(std::string(secret))
+                              .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    escaped = escaped.substr(1, escaped.size() - 2);
+    if (escaped != secret) replace_all(out, escaped);
   }
   return out;
 }

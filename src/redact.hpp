@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,7 +25,9 @@ class Redactor {
  public:
   Redactor() = default;
   /// Remembers `secret` to scrub (ignored when shorter than 4 bytes, which
-  /// could not be told apart from ordinary text).
+  /// could not be told apart from ordinary text). Only a view is kept: the
+  /// secret must outlive the Redactor. Nothing is allocated here, since
+  /// every call builds one and most never print anything.
   void add(std::string_view secret);
   /// `text` with every remembered secret replaced by "***".
   std::string scrub(std::string_view text) const;
@@ -33,7 +36,8 @@ class Redactor {
   std::string body(std::string_view body, std::size_t max_bytes = 2048) const;
 
  private:
-  std::vector<std::string> secrets_;
+  std::array<std::string_view, 8> secrets_{};
+  std::size_t count_ = 0;
 };
 
 }  // namespace getxapi::internal
