@@ -432,6 +432,7 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
     call.account = request.auth_token;
     call.redactor.add(request.auth_token);
     call.non_idempotent = true;
+    call.request.idempotent = false;
     Timestamp const first_attempt = clock->system_now() - options.duplicate_check_skew;
 
     ResendHook<Message> hook;
@@ -452,6 +453,18 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
                            "), so it was not sent again")
               .set_request_sent(true);
           return Result<Message>(std::move(unknown));
+        }
+        if (!*found && error.code() == ErrorCode::kTimeout) {
+          // No answer came, so the server may still be working on the first
+          // attempt and deliver it after this check: sending again could
+          // deliver it twice. (A 5xx or a dropped connection is an answer.)
+          Error pending = error;
+          pending
+              .set_message(error.message() +
+                           "; the DM was not in the inbox yet but may still be delivered, "
+                           "so it was not sent again")
+              .set_request_sent(true);
+          return Result<Message>(std::move(pending));
         }
         if (!*found) {
           // Not delivered: safe to send again, and the failed attempt must

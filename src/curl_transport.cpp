@@ -180,6 +180,13 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  // libcurl silently replays a request whose reused connection died before
+  // any response byte, POSTs included. For a dm/send the server may already
+  // have delivered it, so such a replay is a duplicate DM nobody can see. A
+  // fresh connection is never replayed: its failure comes back to the client,
+  // which checks the inbox first. One connect per DM (the TLS session is
+  // resumed) is small next to the seconds between sends.
+  curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, request.idempotent ? 0L : 1L);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));

@@ -28,6 +28,11 @@ struct HttpRequest {
   std::string body;
   std::chrono::milliseconds connect_timeout{10'000};
   std::chrono::milliseconds timeout{30'000};  ///< Whole exchange.
+  /// False for requests that must never be replayed behind the caller's back
+  /// (dm/send): a transport must then not resend it on its own, e.g. when a
+  /// reused keep-alive connection turns out to be dead. The client decides
+  /// about retries itself, after checking whether the first one landed.
+  bool idempotent = true;
 };
 
 /// A response of any status; the client interprets the status.

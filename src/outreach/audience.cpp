@@ -18,8 +18,8 @@ bool all_digits(std::string_view s) {
 bool valid_handle(std::string_view s) {
   if (s.empty() || s.size() > 50) return false;
   for (char c : s) {
-    bool const ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                    c == '_';
+    bool const ok =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
     if (!ok) return false;
   }
   return true;

@@ -247,7 +247,8 @@ std::optional<CampaignInfo> Journal::campaign(std::string_view name) const {
 }
 
 std::vector<CampaignInfo> Journal::campaigns() const {
-  Statement s(impl_->db, std::string("SELECT ") + kCampaignColumns + " FROM campaigns ORDER BY name");
+  Statement s(impl_->db,
+              std::string("SELECT ") + kCampaignColumns + " FROM campaigns ORDER BY name");
   std::vector<CampaignInfo> out;
   while (s.step()) out.push_back(read_campaign(s));
   return out;
@@ -413,7 +414,11 @@ void Journal::mark_sent(std::string_view campaign, std::int64_t seq, std::string
     Statement s(impl_->db,
                 "UPDATE recipients SET state = 'sent', message_id = ?, recovered = ?, "
                 "sent_at_ms = ?, reason = '', error_code = '' WHERE campaign = ? AND seq = ?");
-    s.bind(1, message_id).bind(2, recovered ? 1 : 0).bind(3, to_ms(at)).bind(4, campaign).bind(5, seq);
+    s.bind(1, message_id)
+        .bind(2, recovered ? 1 : 0)
+        .bind(3, to_ms(at))
+        .bind(4, campaign)
+        .bind(5, seq);
     s.run();
   });
 }

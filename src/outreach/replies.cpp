@@ -16,8 +16,8 @@ Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string
                    "no campaign " + std::string(campaign) + " in " + journal.path());
     }
     if (info->account_key != account_key(auth_token)) {
-      return Error(ErrorCode::kInvalidArgument, "campaign " + std::string(campaign) +
-                                                    " was sent from another account");
+      return Error(ErrorCode::kInvalidArgument,
+                   "campaign " + std::string(campaign) + " was sent from another account");
     }
     struct Sent {
       std::int64_t seq;

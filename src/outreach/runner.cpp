@@ -66,8 +66,8 @@ Stats minus(Stats const& now, Stats const& base) {
 
 Timestamp next_utc_midnight(Timestamp now) {
   auto const day = utc_day(now);
-  return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) *
-                                                                   (day + 1)));
+  return Timestamp(
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) * (day + 1)));
 }
 
 Error invalid(std::string message) {
@@ -127,7 +127,8 @@ Result<ReconcileReport> reconcile(Client& client, Journal& journal, std::string_
       if (!page->user_id.empty() && m.sender_id != page->user_id) continue;
       auto it = wanted.find(match_key(m.recipient_id, m.text));
       if (it == wanted.end()) continue;
-      journal.mark_sent(campaign, it->second, m.id, true, m.created_at.value_or(clock->system_now()));
+      journal.mark_sent(campaign, it->second, m.id, true,
+                        m.created_at.value_or(clock->system_now()));
       wanted.erase(it);
       ++report.found;
     }
@@ -321,8 +322,9 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           }
           bool resolved = false;
           journal.transaction([&] {
-            resolved = journal.resolve(
-                spec.name, r.seq, NewRecipient{user->id, user->user_name, user->name, user->can_dm});
+            resolved =
+                journal.resolve(spec.name, r.seq,
+                                NewRecipient{user->id, user->user_name, user->name, user->can_dm});
             save_stats();
           });
           if (!resolved) {
@@ -349,7 +351,8 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
 
         journal.mark_sending(spec.name, r.seq, text, clock->system_now());
         ++send_calls;
-        auto sent = client.send_dm(SendDmRequest{options.auth_token, Recipient::by_id(r.user_id), text});
+        auto sent =
+            client.send_dm(SendDmRequest{options.auth_token, Recipient::by_id(r.user_id), text});
         if (sent) {
           journal.transaction([&] {
             journal.mark_sent(spec.name, r.seq, sent->id, sent->recovered, clock->system_now());
@@ -418,7 +421,8 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
             report.resume_at = clock->system_now() + *e.retry_after();
             break;
           }
-          sleeper->sleep_for(std::chrono::duration_cast<std::chrono::milliseconds>(*e.retry_after()));
+          sleeper->sleep_for(
+              std::chrono::duration_cast<std::chrono::milliseconds>(*e.retry_after()));
           after = r.seq - 1;  // the same recipient again
           --send_calls;
           continue;

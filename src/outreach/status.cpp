@@ -10,7 +10,8 @@ namespace {
 std::chrono::seconds eta_for(std::int64_t remaining, CampaignPacing const& pacing,
                              std::int64_t sent_today, Timestamp now) {
   using std::chrono::milliseconds;
-  milliseconds const per_send = (pacing.delay_min + std::max(pacing.delay_min, pacing.delay_max)) / 2;
+  milliseconds const per_send =
+      (pacing.delay_min + std::max(pacing.delay_min, pacing.delay_max)) / 2;
   auto total = milliseconds(0);
   if (pacing.daily_cap && *pacing.daily_cap > 0) {
     std::int64_t const cap = *pacing.daily_cap;
@@ -22,8 +23,8 @@ std::chrono::seconds eta_for(std::int64_t remaining, CampaignPacing const& pacin
       std::int64_t const full_days = (rest - 1) / cap;
       std::int64_t const last_day = rest - full_days * cap;
       auto const day = utc_day(now);
-      Timestamp const midnight(std::chrono::duration_cast<Timestamp::duration>(
-          std::chrono::hours(24) * (day + 1)));
+      Timestamp const midnight(
+          std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) * (day + 1)));
       total = std::chrono::duration_cast<milliseconds>(midnight - now) +
               std::chrono::hours(24) * full_days + per_send * last_day;
     }
@@ -116,8 +117,7 @@ nlohmann::json to_json(CampaignStatus const& s) {
       {"failed_codes", s.failed_codes},
       {"billed_calls", billed},
       {"replies_billed_calls", s.replies_billing.total_billed_calls},
-      {"billed_calls_per_dm",
-       s.billed_calls_per_dm ? json(*s.billed_calls_per_dm) : json(nullptr)},
+      {"billed_calls_per_dm", s.billed_calls_per_dm ? json(*s.billed_calls_per_dm) : json(nullptr)},
       {"spend_usd", s.spend_usd},
       {"sent_today", s.sent_today},
       {"remaining", s.remaining},
@@ -148,7 +148,8 @@ std::ostream& operator<<(std::ostream& os, CampaignStatus const& s) {
      << " skipped, " << c.failed << " failed";
   if (c.replied > 0) os << "; " << c.replied << " replied";
   os << "\n";
-  for (auto const& [reason, n] : s.skipped_reasons) os << "  skipped: " << reason << ": " << n << "\n";
+  for (auto const& [reason, n] : s.skipped_reasons)
+    os << "  skipped: " << reason << ": " << n << "\n";
   for (auto const& [code, n] : s.failed_codes) os << "  failed: " << code << ": " << n << "\n";
   os << "billed calls: " << s.run_billing.total_billed_calls;
   bool first = true;

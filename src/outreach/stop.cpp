@@ -39,7 +39,8 @@ class InterruptibleSleeper : public Sleeper {
     while (!(stop_ && stop_())) {
       auto const now = std::chrono::steady_clock::now();
       if (now >= until) return;
-      std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(until - now, slice_));
+      std::this_thread::sleep_for(
+          std::min<std::chrono::steady_clock::duration>(until - now, slice_));
     }
   }
 

@@ -36,7 +36,7 @@ echo "built consumer with find_package (outreach component: $with_outreach)"
 pc_dir="$(dirname "$(ls "$prefix"/lib*/pkgconfig/getxapi.pc | head -1)")"
 # shellcheck disable=SC2046
 g++ -std=c++17 -o "$work/pc-consumer" "$source_dir/consumer/consumer.cpp" \
-  $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs --static getxapi)
+  $(PKG_CONFIG_PATH="$pc_dir" pkg-config --cflags --libs getxapi)
 echo "built consumer with pkg-config"
 
 # 3. Run both against the installed sandbox.

@@ -113,6 +113,25 @@ TEST(CurlTransport, ThreadsEachKeepTheirConnection) {
   EXPECT_LE(ports.size(), 4u);
 }
 
+TEST(CurlTransport, NonIdempotentRequestsNeverRideAReusedConnection) {
+  // libcurl replays a request on its own when a reused connection turns out
+  // dead; a dm/send must never be replayed behind the client's back.
+  TestServer server;
+  server.server().Post("/twitter/dm/send", [](httplib::Request const&, httplib::Response& res) {
+    res.set_content("{}", "application/json");
+  });
+  auto base = server.start();
+  CurlTransport transport;
+  HttpRequest request = get(base + "/twitter/dm/send");
+  request.method = "POST";
+  request.body = "{}";
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(transport.send(request));
+  EXPECT_EQ(transport.connections_opened(), 1);  // idempotent: one kept-alive connection
+  request.idempotent = false;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(transport.send(request));
+  EXPECT_EQ(transport.connections_opened(), 4);  // one fresh connection each
+}
+
 TEST(CurlTransport, ResponseOverTheCapIsInvalidResponse) {
   TestServer server;
   server.server().Get("/big", [](httplib::Request const&, httplib::Response& res) {

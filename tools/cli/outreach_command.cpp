@@ -150,6 +150,10 @@ int run(Context& ctx, RunArgs const& a) {
   spec.audience = a.recipients.empty() ? out::Audience::followers_of(a.followers_of)
                                        : out::Audience::from_file(a.recipients);
   spec.message = read_message_file(a.message_file);
+  // A typo in the message is a usage error, found before the journal is even created.
+  if (auto parsed = out::MessageTemplate::parse(spec.message); !parsed) {
+    return ctx.fail(parsed.error());
+  }
   auto const pacing = parse_pacing(a);
   std::string const token = ctx.auth_token();
 
@@ -167,9 +171,6 @@ int run(Context& ctx, RunArgs const& a) {
     return !(stop() && (event.reason == getxapi::WaitReason::kSendDelay ||
                         event.reason == getxapi::WaitReason::kRateLimit));
   };
-  // libcurl would silently re-send a dm/send whose reused connection died after
-  // delivery; this transport gives each send a connection of its own.
-  base.transport = out::send_safe_transport();
   auto client = ctx.make_client(std::move(base));
 
   out::Journal journal = out::Journal::open(a.journal);

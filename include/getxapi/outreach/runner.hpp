@@ -24,12 +24,12 @@ namespace getxapi::outreach {
 
 /// How a run ended.
 enum class RunOutcome {
-  kCompleted,    ///< Nobody is left pending or sending.
-  kLimitReached, ///< `RunOptions::limit` sends were made; run again to go on.
-  kInterrupted,  ///< `stop_requested` said stop; the send in flight was finished and saved.
-  kPaused,       ///< The daily cap (local or X's) or a long rate limit; see `resume_at`.
-  kFailed,       ///< Stopped on an error that stops the campaign (`error`), e.g.
-                 ///< kAuthTokenInvalid, kApiKeyRejected, a dead server.
+  kCompleted,     ///< Nobody is left pending or sending.
+  kLimitReached,  ///< `RunOptions::limit` sends were made; run again to go on.
+  kInterrupted,   ///< `stop_requested` said stop; the send in flight was finished and saved.
+  kPaused,        ///< The daily cap (local or X's) or a long rate limit; see `resume_at`.
+  kFailed,        ///< Stopped on an error that stops the campaign (`error`), e.g.
+                  ///< kAuthTokenInvalid, kApiKeyRejected, a dead server.
 };
 
 /// "completed", "limit", "interrupted", "paused" or "failed".
@@ -81,17 +81,17 @@ struct RunReport {
   std::optional<Error> error;
   /// When a paused run may resume (the next UTC midnight for the daily cap).
   std::optional<Timestamp> resume_at;
-  std::int64_t sent = 0;       ///< Delivered in this run (recovered ones included).
-  std::int64_t recovered = 0;  ///< Of those, found in the inbox after an unclear failure.
-  std::int64_t skipped = 0;    ///< Skipped in this run (canDm false, duplicates).
-  std::int64_t failed = 0;     ///< Permanent failures recorded in this run.
+  std::int64_t sent = 0;                ///< Delivered in this run (recovered ones included).
+  std::int64_t recovered = 0;           ///< Of those, found in the inbox after an unclear failure.
+  std::int64_t skipped = 0;             ///< Skipped in this run (canDm false, duplicates).
+  std::int64_t failed = 0;              ///< Permanent failures recorded in this run.
   std::int64_t reconciled_sent = 0;     ///< `sending` rows found delivered in the inbox.
   std::int64_t reconciled_pending = 0;  ///< `sending` rows found not delivered.
   std::int64_t audience_pages = 0;      ///< followers_v2 pages fetched in this run.
   std::int64_t resolved = 0;            ///< user/info calls for handles from a file.
   std::int64_t would_send = 0;          ///< Dry runs: messages that would go out.
-  StateCounts counts;  ///< The campaign after the run.
-  Stats stats;         ///< What this run's calls cost (the client's counters, this run only).
+  StateCounts counts;                   ///< The campaign after the run.
+  Stats stats;  ///< What this run's calls cost (the client's counters, this run only).
 };
 
 /// Looks for every `sending` recipient of `campaign` in the sender's inbox

@@ -45,8 +45,9 @@ struct CampaignStatus {
 };
 
 /// The status of `campaign` at `now`; nullopt if the journal has no such campaign.
-GETXAPI_OUTREACH_EXPORT std::optional<CampaignStatus> campaign_status(
-    Journal const& journal, std::string_view campaign, Timestamp now);
+GETXAPI_OUTREACH_EXPORT std::optional<CampaignStatus> campaign_status(Journal const& journal,
+                                                                      std::string_view campaign,
+                                                                      Timestamp now);
 
 /// One JSON object (counts, billing, billed_calls_per_dm, eta, ...).
 GETXAPI_OUTREACH_EXPORT nlohmann::json to_json(CampaignStatus const& status);
