@@ -126,6 +126,19 @@ class ConnectionCounter {
   long requests_ = 0;
 };
 
+// httplib 0.11 (Debian's .so) listens with a backlog of 5: eight client
+// threads connecting at once overflow it and one waits a full SYN retransmit
+// (~1 s), which would be charged to the client. Widen it on the bound socket.
+template <class Base>
+class Widened : public Base {
+ public:
+  using Base::Base;
+  void widen_backlog() {
+    auto const fd = this->svr_sock_.load();
+    if (fd != INVALID_SOCKET) ::listen(fd, SOMAXCONN);
+  }
+};
+
 // An httplib server (plain or TLS) on 127.0.0.1:ephemeral, served from a
 // background thread, tuned like tests/support/TestServer.
 class Served {
@@ -134,9 +147,10 @@ class Served {
     server_->set_tcp_nodelay(true);  // else every loopback call stalls ~40 ms
     server_->set_keep_alive_max_count(100'000'000);
     server_->set_keep_alive_timeout(30);
-    // Enough workers for 8 client threads plus the idle keep-alive
-    // connections of the other contenders.
-    server_->new_task_queue = [] { return new httplib::ThreadPool(24); };
+    // A worker per connection: 8 client threads plus the idle keep-alive
+    // connections the other contenders leave behind (about 45 in a full run);
+    // with fewer, a new connection queues until an idle one times out.
+    server_->new_task_queue = [] { return new httplib::ThreadPool(96); };
   }
   ~Served() { stop(); }
   httplib::Server& server() { return *server_; }
@@ -144,6 +158,11 @@ class Served {
   std::string start(char const* scheme = "http") {
     int const port = server_->bind_to_any_port("127.0.0.1");
     if (port <= 0) throw std::runtime_error("cannot bind 127.0.0.1");
+    if (auto* plain = dynamic_cast<Widened<httplib::Server>*>(server_.get())) {
+      plain->widen_backlog();
+    } else if (auto* tls = dynamic_cast<Widened<httplib::SSLServer>*>(server_.get())) {
+      tls->widen_backlog();
+    }
     thread_ = std::thread([this] { server_->listen_after_bind(); });
     for (int i = 0; i < 1000 && !server_->is_running(); ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(2));
@@ -380,7 +399,7 @@ double time_block_ns_per_call(int calls, Call call) {
 
 void section_loop(Settings const& s) {
   ConnectionCounter counter;
-  Served served(std::make_unique<httplib::Server>());
+  Served served(std::make_unique<Widened<httplib::Server>>());
   serve_user_info(served.server(), counter);
   std::string const base = served.start();
   std::cerr << "loop: fixed-response server at " << base << std::endl;
@@ -470,7 +489,7 @@ void section_loop(Settings const& s) {
 void section_threads(Settings const& s) {
   for (int delay_ms : {0, 2}) {
     ConnectionCounter counter;
-    Served served(std::make_unique<httplib::Server>());
+    Served served(std::make_unique<Widened<httplib::Server>>());
     serve_user_info(served.server(), counter, std::chrono::milliseconds(delay_ms));
     std::string const base = served.start();
     double one_thread_rate = 0;
@@ -585,7 +604,7 @@ std::string self_exe() {
 }
 
 void section_memory(Settings const& s) {
-  Served served(std::make_unique<httplib::Server>());
+  Served served(std::make_unique<Widened<httplib::Server>>());
   served.server().Post("/twitter/dm/list", [](httplib::Request const& req, httplib::Response& res) {
     auto const body = nlohmann::json::parse(req.body, nullptr, false);
     std::string const token = body.is_object() ? body.value("auth_token", "") : "";
@@ -659,7 +678,7 @@ void section_tls(Settings const& s) {
       key + "' -out '" + cert + "' >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0) return fail("tls: openssl req failed");
 
-  auto server = std::make_unique<httplib::SSLServer>(cert.c_str(), key.c_str());
+  auto server = std::make_unique<Widened<httplib::SSLServer>>(cert.c_str(), key.c_str());
   if (!server->is_valid()) return fail("tls: SSLServer rejected the certificate");
   g_handshake_index = SSL_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
   SSL_CTX_set_info_callback(server->ssl_context(), &on_tls_info);

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <vector>
 
@@ -56,8 +57,19 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   return n;
 }
 
-struct SListDeleter {
-  void operator()(curl_slist* list) const { curl_slist_free_all(list); }
+// A pooled easy handle and the header list it last sent. Requests of one
+// client carry the same headers every time, so the list is rebuilt only when
+// they change (five allocations and a copy of every line saved per call).
+struct Handle {
+  CURL* curl = nullptr;
+  curl_slist* header_list = nullptr;
+  HttpHeaders header_source;
+  bool header_list_for_post = false;
+
+  ~Handle() {
+    if (curl != nullptr) curl_easy_cleanup(curl);
+    curl_slist_free_all(header_list);
+  }
 };
 
 }  // namespace
@@ -68,7 +80,7 @@ struct CurlTransport::Impl {
   CURLSH* share = nullptr;
   std::array<std::mutex, CURL_LOCK_DATA_LAST> share_locks;
   std::mutex pool_mu;
-  std::vector<CURL*> idle;
+  std::vector<std::unique_ptr<Handle>> idle;
   std::atomic<long> connects{0};
 
   static void lock(CURL*, curl_lock_data data, curl_lock_access, void* user) {
@@ -78,17 +90,19 @@ struct CurlTransport::Impl {
     static_cast<Impl*>(user)->share_locks[static_cast<std::size_t>(data)].unlock();
   }
 
-  CURL* acquire() {
+  std::unique_ptr<Handle> acquire() {
     {
       std::lock_guard<std::mutex> lock(pool_mu);
       if (!idle.empty()) {
-        CURL* handle = idle.back();
+        auto handle = std::move(idle.back());
         idle.pop_back();
         return handle;
       }
     }
-    CURL* handle = curl_easy_init();
-    if (handle == nullptr) return nullptr;
+    auto pooled = std::make_unique<Handle>();
+    pooled->curl = curl_easy_init();
+    if (pooled->curl == nullptr) return nullptr;
+    CURL* handle = pooled->curl;
     // Settings that never change per request.
     curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(handle, CURLOPT_SHARE, share);
@@ -107,18 +121,41 @@ struct CurlTransport::Impl {
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(options.max_response_bytes));
-    return handle;
+    return pooled;
   }
 
-  void release(CURL* handle) {
-    {
-      std::lock_guard<std::mutex> lock(pool_mu);
-      if (idle.size() < options.max_idle_handles) {
-        idle.push_back(handle);
-        return;
-      }
+  void release(std::unique_ptr<Handle> handle) {
+    std::lock_guard<std::mutex> lock(pool_mu);
+    if (idle.size() < options.max_idle_handles) idle.push_back(std::move(handle));
+  }
+
+  // The header list for `request` on `handle`, rebuilt only when it changed.
+  curl_slist* header_list(Handle& handle, HttpRequest const& request) {
+    bool const post = request.method == "POST";
+    if (handle.header_list != nullptr && handle.header_list_for_post == post &&
+        handle.header_source == request.headers) {
+      return handle.header_list;
     }
-    curl_easy_cleanup(handle);
+    curl_slist_free_all(handle.header_list);
+    handle.header_list = nullptr;
+    handle.header_source = request.headers;
+    handle.header_list_for_post = post;
+    curl_slist* list = nullptr;
+    auto add = [&list](std::string const& line) {
+      if (curl_slist* next = curl_slist_append(list, line.c_str())) list = next;
+    };
+    std::string line;
+    for (auto const& [name, value] : request.headers) {
+      line.assign(name).append(": ").append(value);
+      add(line);
+    }
+    // As a header line rather than CURLOPT_USERAGENT: libcurl formats that
+    // option through its printf engine on every request, ~2,000 instructions
+    // a call (bench/, docs/performance.md).
+    if (find_header(request.headers, "User-Agent").empty()) add(user_agent_header);
+    if (post) add("Expect:");  // no 100-continue round trip for bodies over 1 KiB
+    handle.header_list = list;
+    return list;
   }
 };
 
@@ -138,36 +175,19 @@ CurlTransport::CurlTransport(CurlTransportOptions options) : impl_(std::make_uni
 }
 
 CurlTransport::~CurlTransport() {
-  for (CURL* handle : impl_->idle) curl_easy_cleanup(handle);
+  impl_->idle.clear();  // the easy handles go before the share they use
   curl_share_cleanup(impl_->share);
 }
 
 long CurlTransport::connections_opened() const { return impl_->connects.load(); }
 
 Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
-  CURL* handle = impl_->acquire();
-  if (handle == nullptr) return Error(ErrorCode::kNetwork, "curl_easy_init failed");
+  auto pooled = impl_->acquire();
+  if (pooled == nullptr) return Error(ErrorCode::kNetwork, "curl_easy_init failed");
+  CURL* handle = pooled->curl;
 
   Transfer transfer;
   transfer.max_bytes = impl_->options.max_response_bytes;
-  std::unique_ptr<curl_slist, SListDeleter> headers;
-  auto add_header = [&](std::string const& line) {
-    curl_slist* next = curl_slist_append(headers.get(), line.c_str());
-    if (next != nullptr) {
-      (void)headers.release();
-      headers.reset(next);
-    }
-  };
-  std::string line;
-  for (auto const& [name, value] : request.headers) {
-    line.assign(name).append(": ").append(value);
-    add_header(line);
-  }
-  // As a header line rather than CURLOPT_USERAGENT: libcurl formats that
-  // option through its printf engine on every request, ~2,000 instructions a
-  // call (bench/, docs/performance.md).
-  if (find_header(request.headers, "User-Agent").empty()) add_header(impl_->user_agent_header);
-  add_header("Expect:");  // no 100-continue round trip for bodies over 1 KiB
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
@@ -179,7 +199,7 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   } else {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   }
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers.get());
+  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, impl_->header_list(*pooled, request));
   // libcurl silently replays a request whose reused connection died before
   // any response byte, POSTs included. For a dm/send the server may already
   // have delivered it, so such a replay is a duplicate DM nobody can see. A
@@ -187,6 +207,9 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   // which checks the inbox first. One connect per DM (the TLS session is
   // resumed) is small next to the seconds between sends.
   curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, request.idempotent ? 0L : 1L);
+  // ...and closed afterwards, so one-shot connections do not pile up idle
+  // (each would hold a worker of a thread-per-connection server).
+  curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, request.idempotent ? 0L : 1L);
   curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
                    static_cast<long>(request.connect_timeout.count()));
   curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
@@ -203,11 +226,10 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   long request_bytes = 0;
   curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
-  // The slist and error buffer die with this frame: detach them.
-  curl_easy_setopt(handle, CURLOPT_HTTPHEADER, nullptr);
+  // The error buffer and body die with this frame: detach them.
   curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
   curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
-  impl_->release(handle);
+  impl_->release(std::move(pooled));
 
   if (rc != CURLE_OK) {
     std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);

@@ -89,9 +89,14 @@ std::optional<std::chrono::seconds> parse_retry_after(std::string_view value, Ti
   std::string const date(value);
   time_t const when = curl_getdate(date.c_str(), nullptr);
   if (when == -1) return std::nullopt;
-  auto const delta = std::chrono::system_clock::from_time_t(when) - now;
-  auto const secs = std::chrono::ceil<std::chrono::seconds>(delta);
-  return std::max(std::chrono::seconds(0), secs);
+  // In whole seconds: from_time_t converts to the clock's nanoseconds, and a
+  // date centuries away (curl parses years up to 9999 and beyond) overflows.
+  // Flooring `now` makes the difference the ceiling of the exact one.
+  auto const now_s =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when <= now_s) return std::chrono::seconds(0);
+  if (when - now_s > 999'999'999) return std::chrono::seconds(999'999'999);
+  return std::chrono::seconds(when - now_s);
 }
 
 Error map_http_error(Endpoint endpoint, HttpResponse const& response, Timestamp now) {

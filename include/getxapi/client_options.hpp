@@ -69,8 +69,11 @@ struct ClientOptions {
   /// it (5xx, or a timeout / dropped connection after the request went out),
   /// look for it in the sender's newest dm/list page and return it, marked
   /// `recovered`, instead of sending twice. Costs one billed dm/list call,
-  /// only on that failure path. If the inbox cannot be checked, the send is
-  /// not repeated: the call fails with `request_sent()` true.
+  /// only on that failure path. The send is not repeated, and the call fails
+  /// with `request_sent()` true, when the inbox cannot be checked or when the
+  /// first attempt timed out and is not in the inbox yet (a slow server may
+  /// still deliver it). dm/send always travels on a fresh connection, so
+  /// libcurl never replays it on its own.
   bool duplicate_safe_send = true;
   /// How far before the first attempt a found message may be dated, to allow
   /// for clock skew between this machine and X.

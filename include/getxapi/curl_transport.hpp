@@ -17,7 +17,9 @@ struct CurlTransportOptions {
   std::size_t max_response_bytes = std::size_t{8} * 1024 * 1024;
   /// Verify the server's certificate and host name. Turn off only for tests.
   bool verify_tls = true;
-  /// A PEM bundle of extra CAs to trust (e.g. a corporate proxy's); empty for the system's.
+  /// A PEM bundle of CAs to trust INSTEAD of the system's (libcurl's CAINFO);
+  /// empty for the system bundle. To add a CA (e.g. a corporate proxy's),
+  /// concatenate it with the system bundle into one file (docs/security.md).
   std::string ca_file;
   /// Sent as User-Agent; empty means `getxapi-cpp/<version>`.
   std::string user_agent;
