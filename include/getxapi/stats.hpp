@@ -47,9 +47,11 @@ struct GETXAPI_EXPORT EndpointStats {
 struct GETXAPI_EXPORT Stats {
   std::array<EndpointStats, kEndpointCount> endpoints{};
 
-  EndpointStats const& at(Endpoint endpoint) const {
+  EndpointStats const& at(Endpoint endpoint) const& {
     return endpoints[static_cast<std::size_t>(endpoint)];
   }
+  /// By value on a temporary, so `client.stats().at(e)` never dangles.
+  EndpointStats at(Endpoint endpoint) && { return endpoints[static_cast<std::size_t>(endpoint)]; }
   /// The sum over every endpoint.
   EndpointStats total() const;
   /// Total spend in US dollars.

@@ -63,7 +63,8 @@ TEST_F(ClientStats, RetriesAndWaitsAreCountedAndOnlySuccessIsBilled) {
   auto client = h.client();
   ASSERT_TRUE(client.user_info("ada_example"));
   ASSERT_FALSE(client.user_info("nobody_here"));
-  auto const& e = client.stats().at(Endpoint::kUserInfo);
+  auto const stats = client.stats();
+  auto const& e = stats.at(Endpoint::kUserInfo);
   EXPECT_EQ(e.calls, 2);
   EXPECT_EQ(e.requests, 4);
   EXPECT_EQ(e.retries, 2);
@@ -79,7 +80,8 @@ TEST_F(ClientStats, UndecodableSuccessIsStillBilled) {
   h.transport->then(200, "not json");
   auto client = h.client();
   ASSERT_FALSE(client.user_info("ada_example"));
-  auto const& e = client.stats().at(Endpoint::kUserInfo);
+  auto const stats = client.stats();
+  auto const& e = stats.at(Endpoint::kUserInfo);
   EXPECT_EQ(e.billed_calls, 1);
   EXPECT_EQ(e.spend_micro_usd, 1'000);
   EXPECT_EQ(e.errors, 1);
