@@ -49,7 +49,11 @@ configure_and_build() {
     shift
   done
   local launcher=()
-  command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+  if command -v ccache >/dev/null 2>&1; then
+    launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
+    # Hits across checkouts in different folders (CI clones anew each time).
+    export CCACHE_BASEDIR="$GETXAPI_ROOT" CCACHE_NOHASHDIR=1
+  fi
   cmake -S "$GETXAPI_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "${cmake_args[@]}" >/dev/null
   if [ ${#targets[@]} -gt 0 ]; then
     cmake --build "$dir" --parallel "$(nproc)" --target "${targets[@]}"
