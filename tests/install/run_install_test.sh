@@ -54,6 +54,9 @@ done
 base_url="$(head -1 "$work/sandbox.out" | sed -n 's/^listening on //p')"
 [ -n "$base_url" ] || { echo "sandbox did not start" >&2; cat "$work/sandbox.err" >&2; exit 1; }
 
+# A shared build installs libgetxapi.so to a prefix the loader does not know.
+export LD_LIBRARY_PATH="$(dirname "$pc_dir")${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+
 expected_user="user 1700000000000000001 ada_example can_dm=1"
 for consumer in "$work/cmake-consumer/consumer" "$work/pc-consumer"; do
   out="$("$consumer" "$base_url")"
