@@ -188,6 +188,7 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
 
   Transfer transfer;
   transfer.max_bytes = impl_->options.max_response_bytes;
+  transfer.response.headers.reserve(12);  // typical responses carry 5-10
   char error_buffer[CURL_ERROR_SIZE] = {0};
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());

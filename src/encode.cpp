@@ -3,12 +3,25 @@
 #include <curl/curl.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <memory>
 
 namespace getxapi::internal {
 namespace {
 
+// RFC 3986 unreserved characters: what curl_easy_escape leaves as they are.
+bool is_unreserved(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
+}
+
 void append_escaped(std::string& out, std::string_view value) {
+  // Validated user names are always unreserved: skip the allocation and the
+  // call on the hot path; anything else goes through libcurl.
+  if (std::all_of(value.begin(), value.end(), is_unreserved)) {
+    out += value;
+    return;
+  }
   // curl_easy_escape ignores its handle argument since 7.82; passing none
   // keeps encoding independent of any transport.
   std::unique_ptr<char, decltype(&curl_free)> escaped(
@@ -20,7 +33,9 @@ void append_escaped(std::string& out, std::string_view value) {
 
 std::string build_url(std::string_view base, std::string_view path,
                       std::vector<std::pair<std::string_view, std::string_view>> const& query) {
-  std::string url(base);
+  std::string url;
+  url.reserve(base.size() + path.size() + 64);
+  url += base;
   while (!url.empty() && url.back() == '/') url.pop_back();
   url += path;
   char sep = '?';
