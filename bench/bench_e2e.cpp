@@ -17,6 +17,8 @@
 #include <unistd.h>
 #include <nlohmann/json.hpp>
 
+#include "hand_decode.hpp"
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -242,21 +244,7 @@ class HandWrittenCurl {
     if (status != 200) return false;
     auto doc = nlohmann::json::parse(body_, nullptr, false);
     if (!doc.is_object() || !doc.contains("data")) return false;
-    auto const& d = doc["data"];
-    getxapi::User user;
-    user.id = d.value("id", "");
-    user.user_name = d.value("userName", "");
-    user.name = d.value("name", "");
-    user.description = d.value("description", "");
-    user.location = d.value("location", "");
-    user.url = d.value("url", "");
-    user.is_protected = d.value("protected", false);
-    user.is_verified = d.value("isVerified", false);
-    user.is_blue_verified = d.value("isBlueVerified", false);
-    user.followers_count = d.value("followers", 0);
-    user.following_count = d.value("following", 0);
-    user.can_dm = d.value("canDm", false);
-    created_at_ = d.value("createdAt", "");
+    auto const user = getxapi::bench::decode_user_by_hand(doc["data"], created_at_);
     return !user.id.empty();
   }
 

@@ -9,6 +9,8 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include "hand_decode.hpp"
+
 #include <chrono>
 #include <fstream>
 #include <iostream>
@@ -29,17 +31,8 @@ bool floor_call(CURL* handle, std::string& body) {
   if (curl_easy_perform(handle) != CURLE_OK) return false;
   auto doc = nlohmann::json::parse(body, nullptr, false);
   if (!doc.is_object() || !doc.contains("data")) return false;
-  auto const& d = doc["data"];
-  getxapi::User user;
-  user.id = d.value("id", "");
-  user.user_name = d.value("userName", "");
-  user.name = d.value("name", "");
-  user.description = d.value("description", "");
-  user.location = d.value("location", "");
-  user.url = d.value("url", "");
-  user.followers_count = d.value("followers", 0);
-  user.following_count = d.value("following", 0);
-  user.can_dm = d.value("canDm", false);
+  std::string created_at;
+  auto const user = getxapi::bench::decode_user_by_hand(doc["data"], created_at);
   return !user.id.empty();
 }
 
