@@ -70,32 +70,42 @@ TEST(CurlTransport, PostsBodyWithoutExpectContinue) {
   EXPECT_EQ(expect, "");
 }
 
+// Answers GET /x and remembers each client port: one port is one connection.
+class PortRecordingServer {
+ public:
+  PortRecordingServer() {
+    server_.server().Get("/x", [this](httplib::Request const& req, httplib::Response& res) {
+      std::lock_guard<std::mutex> lock(mu_);
+      ports_.insert(req.remote_port);
+      res.set_content("{}", "application/json");
+    });
+    base_url_ = server_.start();
+  }
+  std::string const& base_url() const { return base_url_; }
+  std::size_t distinct_ports() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return ports_.size();
+  }
+
+ private:
+  TestServer server_;
+  std::string base_url_;
+  std::mutex mu_;
+  std::set<int> ports_;
+};
+
 TEST(CurlTransport, ReusesOneConnectionForSequentialCalls) {
-  TestServer server;
-  std::mutex mu;
-  std::set<int> ports;
-  server.server().Get("/x", [&](httplib::Request const& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    ports.insert(req.remote_port);
-    res.set_content("{}", "application/json");
-  });
-  auto base = server.start();
+  PortRecordingServer server;
+  auto const base = server.base_url();
   CurlTransport transport;
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(transport.send(get(base + "/x")));
   EXPECT_EQ(transport.connections_opened(), 1);
-  EXPECT_EQ(ports.size(), 1u);
+  EXPECT_EQ(server.distinct_ports(), 1u);
 }
 
 TEST(CurlTransport, ThreadsEachKeepTheirConnection) {
-  TestServer server;
-  std::mutex mu;
-  std::set<int> ports;
-  server.server().Get("/x", [&](httplib::Request const& req, httplib::Response& res) {
-    std::lock_guard<std::mutex> lock(mu);
-    ports.insert(req.remote_port);
-    res.set_content("{}", "application/json");
-  });
-  auto base = server.start();
+  PortRecordingServer server;
+  auto const base = server.base_url();
   CurlTransport transport;
   std::atomic<int> failures{0};
   std::vector<std::thread> threads;
@@ -110,7 +120,7 @@ TEST(CurlTransport, ThreadsEachKeepTheirConnection) {
   EXPECT_EQ(failures.load(), 0);
   // At most one connection per concurrently active thread.
   EXPECT_LE(transport.connections_opened(), 4);
-  EXPECT_LE(ports.size(), 4u);
+  EXPECT_LE(server.distinct_ports(), 4u);
 }
 
 TEST(CurlTransport, NonIdempotentRequestsNeverRideAReusedConnection) {

@@ -17,17 +17,6 @@ using internal::decode_user_info;
 using internal::decode_user_page;
 using nlohmann::json;
 
-Timestamp utc(int y, int mo, int d, int h, int mi, int s, int ms = 0) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) + milliseconds(ms);
-}
-
 template <class T>
 void expect_invalid_response(Result<T> const& result) {
   ASSERT_FALSE(result.ok());

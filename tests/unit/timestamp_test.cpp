@@ -3,23 +3,13 @@
 
 #include <gtest/gtest.h>
 
-#include <ctime>
+#include "unit_support.hpp"
 
 namespace getxapi {
 namespace {
 
 using std::chrono::milliseconds;
-
-Timestamp utc(int y, int mo, int d, int h, int mi, int s, int ms = 0) {
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  return std::chrono::system_clock::from_time_t(timegm(&tm)) + milliseconds(ms);
-}
+using unit::utc;
 
 TEST(ParseTimestamp, IsoAsInUserInfo) {
   EXPECT_EQ(parse_timestamp("2021-01-01T23:45:21.000000Z"), utc(2021, 1, 1, 23, 45, 21));

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -19,6 +20,18 @@
 namespace getxapi::unit {
 
 using namespace getxapi::testing;  // NOLINT
+
+/// A UTC instant, independent of the process's time zone.
+inline Timestamp utc(int y, int mo, int d, int h, int mi, int s, int ms = 0) {
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  return std::chrono::system_clock::from_time_t(timegm(&tm)) + std::chrono::milliseconds(ms);
+}
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
