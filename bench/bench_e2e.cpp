@@ -1,6 +1,8 @@
 // End-to-end harness over loopback. Sections (each also a subcommand):
 //   loop     SDK vs one hand-written libcurl+nlohmann loop vs Python requests
 //            vs wrk, in interleaved blocks against one fixed-response server
+//            (pinned to one CPU unless --no-pin: see CpuPin)
+//   placement  the unpinned control: the SDK and two identical hand-written loops
 //   threads  one Client shared by 1/2/4/8 threads; TCP connects seen by the server
 //   memory   peak RSS walking 10,000 and 1,000,000 messages through all_dms
 //   tls      the same call over HTTPS; handshakes per connection
@@ -12,6 +14,7 @@
 #include <curl/curl.h>
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <sched.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -57,6 +60,9 @@ struct Settings {
   int tls_fresh_calls = 100;
   std::string python = "/usr/bin/python3";  // Debian's python3-requests
   std::string wrk = "wrk";
+  bool pin = true;  // loop: every contender and the server on one CPU (see CpuPin)
+  int placement_rounds = 12;
+  int placement_calls = 400;
 };
 
 bool g_failed = false;
@@ -97,6 +103,43 @@ std::string const& user_info_body() {
   static std::string const body = read_file(std::string(GETXAPI_FIXTURES_DIR) + "/user_info.json");
   return body;
 }
+
+// Pins the calling thread, and so every thread and child process it starts
+// from now on, to one CPU; restores the old mask when destroyed.
+//
+// Why: on a small VM the scheduler spreads the server's per-connection
+// threads across the CPUs. A connection whose server thread sits on the
+// other (idle, halted) vCPU pays two cross-CPU wake-ups per call, 60-70 us,
+// while one on the client's CPU pays none; which connection gets which is
+// decided by the scheduler, not by the client code. With two identical
+// hand-written loops, one is ~3x slower than the other (`placement` below
+// measures exactly that). On one CPU every contender is scheduled alike, so
+// the loop compares the client stacks and not their luck.
+class CpuPin {
+ public:
+  explicit CpuPin(bool enabled) {
+    if (!enabled || sched_getaffinity(0, sizeof old_, &old_) != 0) return;
+    for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu) {
+      if (!CPU_ISSET(cpu, &old_)) continue;
+      cpu_set_t one;
+      CPU_ZERO(&one);
+      CPU_SET(cpu, &one);
+      if (sched_setaffinity(0, sizeof one, &one) == 0) cpu_ = cpu;
+      return;
+    }
+  }
+  ~CpuPin() {
+    if (cpu_ >= 0) sched_setaffinity(0, sizeof old_, &old_);
+  }
+  CpuPin(CpuPin const&) = delete;
+  CpuPin& operator=(CpuPin const&) = delete;
+  /// The CPU pinned to, or -1 when not pinned.
+  int cpu() const { return cpu_; }
+
+ private:
+  cpu_set_t old_{};
+  int cpu_ = -1;
+};
 
 // ---- Servers -------------------------------------------------------------
 
@@ -220,9 +263,9 @@ class HandWrittenCurl {
   explicit HandWrittenCurl(std::string const& base_url)
       : url_(base_url + "/twitter/user/info?userName=" + kUserName) {
     handle_ = curl_easy_init();
+    // Only what GetXAPI needs, as the SDK sends (it adds a User-Agent too).
     headers_ =
         curl_slist_append(headers_, (std::string("Authorization: Bearer ") + kApiKey).c_str());
-    headers_ = curl_slist_append(headers_, "Accept: application/json");
     curl_easy_setopt(handle_, CURLOPT_URL, url_.c_str());
     curl_easy_setopt(handle_, CURLOPT_HTTPHEADER, headers_);
     curl_easy_setopt(handle_, CURLOPT_NOSIGNAL, 1L);
@@ -276,6 +319,7 @@ class Child {
       return;
     }
     std::vector<char*> args;
+    args.reserve(argv.size() + 1);
     for (auto const& arg : argv) args.push_back(const_cast<char*>(arg.c_str()));
     args.push_back(nullptr);
     pid_ = fork();
@@ -351,8 +395,8 @@ bool have_program(std::string const& name) {
 // Requests per second wrk reaches in `seconds` over one connection, or -1.
 double run_wrk(std::string const& wrk, std::string const& url, int seconds) {
   Child child({wrk, "-t1", "-c1", "-d" + std::to_string(seconds) + "s", "-H",
-               std::string("Authorization: Bearer ") + kApiKey, "-H", "Accept: application/json",
-               url});
+               std::string("Authorization: Bearer ") + kApiKey, "-H",
+               std::string("User-Agent: getxapi-cpp/") + getxapi::version(), url});
   if (child.out() == nullptr) return -1;
   double rps = -1;
   bool errors = false;
@@ -386,6 +430,11 @@ double time_block_ns_per_call(int calls, Call call) {
 // ---- loop ----------------------------------------------------------------
 
 void section_loop(Settings const& s) {
+  // Before the server and the Python child exist, so that they inherit it.
+  CpuPin const pin(s.pin);
+  result("loop", "scheduling",
+         pin.cpu() >= 0 ? "all contenders and the server pinned to CPU " + std::to_string(pin.cpu())
+                        : "not pinned (--no-pin)");
   ConnectionCounter counter;
   Served served(std::make_unique<Widened<httplib::Server>>());
   serve_user_info(served.server(), counter);
@@ -472,6 +521,43 @@ void section_loop(Settings const& s) {
          std::to_string(counter.connections()));
 }
 
+// ---- placement -----------------------------------------------------------
+
+// The control for CpuPin: not pinned, the SDK and two identical hand-written
+// loops (A and B, each its own connection) in interleaved blocks. B / A
+// would be 1.00 if scheduling treated connections alike; the spread it shows
+// is what an unpinned comparison of any two contenders is exposed to.
+void section_placement(Settings const& s) {
+  ConnectionCounter counter;
+  Served served(std::make_unique<Widened<httplib::Server>>());
+  serve_user_info(served.server(), counter);
+  std::string const base = served.start();
+  auto client = make_client(base);
+  HandWrittenCurl floor_a(base);
+  HandWrittenCurl floor_b(base);
+  std::vector<double> sdk, a, b;
+  for (int round = 0; round < s.placement_rounds; ++round) {
+    sdk.push_back(time_block_ns_per_call(s.placement_calls,
+                                         [&] { return client.user_info(kUserName).ok(); }));
+    a.push_back(time_block_ns_per_call(s.placement_calls, [&] { return floor_a.call(); }));
+    b.push_back(time_block_ns_per_call(s.placement_calls, [&] { return floor_b.call(); }));
+  }
+  for (auto const* series : {&sdk, &a, &b}) {
+    if (std::any_of(series->begin(), series->end(), [](double v) { return v <= 0; })) {
+      return fail("a placement block failed (a call returned an error)");
+    }
+  }
+  double const sdk_ns = median(sdk);
+  double const a_ns = median(a);
+  double const b_ns = median(b);
+  result("placement", "not pinned: SDK / floor A / floor B, us/call",
+         fmt("%.1f", sdk_ns / 1e3) + " / " + fmt("%.1f", a_ns / 1e3) + " / " +
+             fmt("%.1f", b_ns / 1e3));
+  result("placement", "not pinned: floor B / floor A (identical code)", fmt("%.3fx", b_ns / a_ns));
+  result("placement", "not pinned: SDK / floor A, SDK / floor B",
+         fmt("%.3fx", sdk_ns / a_ns) + ", " + fmt("%.3fx", sdk_ns / b_ns));
+}
+
 // ---- threads -------------------------------------------------------------
 
 void section_threads(Settings const& s) {
@@ -491,6 +577,7 @@ void section_threads(Settings const& s) {
       std::atomic<int> ready{0};
       std::atomic<bool> go{false};
       std::vector<std::thread> pool;
+      pool.reserve(static_cast<std::size_t>(threads));
       for (int t = 0; t < threads; ++t) {
         pool.emplace_back([&] {
           ++ready;
@@ -507,7 +594,7 @@ void section_threads(Settings const& s) {
       double const seconds = std::chrono::duration<double>(Clock::now() - start).count();
       if (failures > 0) fail("threads: " + std::to_string(failures.load()) + " calls failed");
       long const calls = static_cast<long>(per_thread) * threads;
-      double const rate = calls / seconds;
+      double const rate = static_cast<double>(calls) / seconds;
       if (threads == 1) one_thread_rate = rate;
       long const connections = counter.connections();
       std::string const name =
@@ -623,13 +710,14 @@ void section_memory(Settings const& s) {
     double const seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::cerr << "walked " << total << " messages in " << seconds << " s\n";
     result("memory", "peak RSS after " + std::to_string(total) + " messages (all_dms), MiB",
-           fmt("%.1f", kib / 1024.0));
+           fmt("%.1f", static_cast<double>(kib) / 1024.0));
     result("memory", "walk rate at " + std::to_string(total) + " messages, messages/s",
-           fmt("%.0f", total / seconds));
+           fmt("%.0f", static_cast<double>(total) / seconds));
     peaks.emplace_back(total, kib);
   }
   if (peaks.size() >= 2) {
-    double const ratio = static_cast<double>(peaks.back().second) / peaks.front().second;
+    double const ratio =
+        static_cast<double>(peaks.back().second) / static_cast<double>(peaks.front().second);
     result("memory",
            "peak RSS " + std::to_string(peaks.back().first) + " / " +
                std::to_string(peaks.front().first) + " messages",
@@ -718,8 +806,8 @@ void section_tls(Settings const& s) {
 }
 
 int usage() {
-  std::cerr << "usage: bench_e2e [loop|threads|memory|tls|all] [--smoke] [--rounds N]\n"
-               "                 [--calls N] [--python PATH] [--wrk PATH]\n"
+  std::cerr << "usage: bench_e2e [loop|placement|threads|memory|tls|all] [--smoke] [--rounds N]\n"
+               "                 [--calls N] [--python PATH] [--wrk PATH] [--no-pin]\n"
                "       bench_e2e walk BASE_URL MESSAGES\n";
   return 2;
 }
@@ -749,6 +837,10 @@ int main(int argc, char** argv) {
       s.walk_sizes = {1'000, 5'000};
       s.tls_calls = 20;
       s.tls_fresh_calls = 3;
+      s.placement_rounds = 2;
+      s.placement_calls = 20;
+    } else if (args[i] == "--no-pin") {
+      s.pin = false;
     } else if (args[i] == "--rounds") {
       s.rounds = std::max(1, std::atoi(value().c_str()));
     } else if (args[i] == "--calls") {
@@ -763,11 +855,12 @@ int main(int argc, char** argv) {
   }
   curl_global_init(CURL_GLOBAL_DEFAULT);
   bool const all = section == "all";
-  if (!all && section != "loop" && section != "threads" && section != "memory" &&
-      section != "tls") {
+  if (!all && section != "loop" && section != "placement" && section != "threads" &&
+      section != "memory" && section != "tls") {
     return usage();
   }
   if (all || section == "loop") section_loop(s);
+  if (all || section == "placement") section_placement(s);
   if (all || section == "threads") section_threads(s);
   if (all || section == "memory") section_memory(s);
   if (all || section == "tls") section_tls(s);

@@ -71,7 +71,6 @@ int main(int argc, char** argv) {
   } else {
     CURL* handle = curl_easy_init();
     curl_slist* headers = curl_slist_append(nullptr, "Authorization: Bearer bench-key-0001");
-    headers = curl_slist_append(headers, "Accept: application/json");
     std::string const url = base + "/twitter/user/info?userName=ada_example";
     std::string response;
     curl_easy_setopt(handle, CURLOPT_URL, url.c_str());

@@ -16,7 +16,6 @@ def main():
     session = requests.Session()
     session.headers.update({
         "Authorization": "Bearer " + os.environ.get("GETXAPI_BENCH_KEY", "bench-key"),
-        "Accept": "application/json",
     })
     params = {"userName": "ada_example"}
 

@@ -5,7 +5,6 @@
 
 #include <array>
 #include <atomic>
-#include <cctype>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -47,28 +46,55 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
   auto const colon = line.find(':');
   if (colon == std::string_view::npos || t->response.headers.size() >= 128) return n;
   std::string name(line.substr(0, colon));
-  for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');  // not locale-aware tolower
+  }
   std::string_view value = line.substr(colon + 1);
   while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
-  while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back()))) {
+  while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ' ||
+                            value.back() == '\t')) {
     value.remove_suffix(1);
   }
   t->response.headers.emplace_back(std::move(name), std::string(value));
   return n;
 }
 
-// A pooled easy handle and the header list it last sent. Requests of one
-// client carry the same headers every time, so the list is rebuilt only when
-// they change (five allocations and a copy of every line saved per call).
+// A pooled easy handle with the state its callbacks write into, and the
+// settings it last had. Requests of one client look alike, so the header
+// list is rebuilt and options are set again only when they changed: libcurl
+// copies or re-checks each option on every setopt.
 struct Handle {
   CURL* curl = nullptr;
+  Transfer transfer;                                 // CURLOPT_WRITEDATA / HEADERDATA, set once
+  std::array<char, CURL_ERROR_SIZE> error_buffer{};  // CURLOPT_ERRORBUFFER, set once
   curl_slist* header_list = nullptr;
   HttpHeaders header_source;
   bool header_list_for_post = false;
+  long connect_timeout_ms = -1;
+  long timeout_ms = -1;
+  int fresh = -1;  // FRESH_CONNECT and FORBID_REUSE (both follow `idempotent`)
 
   ~Handle() {
     if (curl != nullptr) curl_easy_cleanup(curl);
     curl_slist_free_all(header_list);
+  }
+
+  void set_timeouts(long connect_ms, long total_ms) {
+    if (connect_ms != connect_timeout_ms) {
+      curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, connect_ms);
+      connect_timeout_ms = connect_ms;
+    }
+    if (total_ms != timeout_ms) {
+      curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, total_ms);
+      timeout_ms = total_ms;
+    }
+  }
+
+  void set_fresh(bool on) {
+    if (static_cast<int>(on) == fresh) return;
+    curl_easy_setopt(curl, CURLOPT_FRESH_CONNECT, on ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_FORBID_REUSE, on ? 1L : 0L);
+    fresh = static_cast<int>(on);
   }
 };
 
@@ -121,6 +147,10 @@ struct CurlTransport::Impl {
     curl_easy_setopt(handle, CURLOPT_HEADERFUNCTION, &on_header);
     curl_easy_setopt(handle, CURLOPT_MAXFILESIZE_LARGE,
                      static_cast<curl_off_t>(options.max_response_bytes));
+    curl_easy_setopt(handle, CURLOPT_WRITEDATA, &pooled->transfer);
+    curl_easy_setopt(handle, CURLOPT_HEADERDATA, &pooled->transfer);
+    curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, pooled->error_buffer.data());
+    pooled->transfer.max_bytes = options.max_response_bytes;
     return pooled;
   }
 
@@ -185,14 +215,15 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   auto pooled = impl_->acquire();
   if (pooled == nullptr) return Error(ErrorCode::kNetwork, "curl_easy_init failed");
   CURL* handle = pooled->curl;
-
-  Transfer transfer;
-  transfer.max_bytes = impl_->options.max_response_bytes;
+  Transfer& transfer = pooled->transfer;
+  transfer.response = HttpResponse{};
   transfer.response.headers.reserve(12);  // typical responses carry 5-10
-  char error_buffer[CURL_ERROR_SIZE] = {0};
+  transfer.too_large = false;
+  pooled->error_buffer[0] = '\0';
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
-  if (request.method == "POST") {
+  bool const post = request.method == "POST";
+  if (post) {
     curl_easy_setopt(handle, CURLOPT_POST, 1L);
     curl_easy_setopt(handle, CURLOPT_POSTFIELDS, request.body.data());
     curl_easy_setopt(handle, CURLOPT_POSTFIELDSIZE_LARGE,
@@ -206,17 +237,12 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   // have delivered it, so such a replay is a duplicate DM nobody can see. A
   // fresh connection is never replayed: its failure comes back to the client,
   // which checks the inbox first. One connect per DM (the TLS session is
-  // resumed) is small next to the seconds between sends.
-  curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, request.idempotent ? 0L : 1L);
-  // ...and closed afterwards, so one-shot connections do not pile up idle
+  // resumed) is small next to the seconds between sends. It is also closed
+  // afterwards (FORBID_REUSE), so one-shot connections do not pile up idle
   // (each would hold a worker of a thread-per-connection server).
-  curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, request.idempotent ? 0L : 1L);
-  curl_easy_setopt(handle, CURLOPT_CONNECTTIMEOUT_MS,
-                   static_cast<long>(request.connect_timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_TIMEOUT_MS, static_cast<long>(request.timeout.count()));
-  curl_easy_setopt(handle, CURLOPT_WRITEDATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, error_buffer);
+  pooled->set_fresh(!request.idempotent);
+  pooled->set_timeouts(static_cast<long>(request.connect_timeout.count()),
+                       static_cast<long>(request.timeout.count()));
 
   CURLcode const rc = curl_easy_perform(handle);
 
@@ -227,26 +253,31 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status);
   long request_bytes = 0;
   curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes);
-  // The error buffer and body die with this frame: detach them.
-  curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, nullptr);
-  curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+  // The body lives in the caller's request: do not keep a pointer to it.
+  if (post) curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
+  HttpResponse response = std::move(transfer.response);
+  bool const too_large = transfer.too_large;
+  std::string reason;
+  if (rc != CURLE_OK) {
+    reason = pooled->error_buffer[0] != '\0' ? pooled->error_buffer.data() : curl_easy_strerror(rc);
+  }
   impl_->release(std::move(pooled));
 
   if (rc != CURLE_OK) {
-    std::string reason = error_buffer[0] != '\0' ? error_buffer : curl_easy_strerror(rc);
     ErrorCode code = ErrorCode::kNetwork;
     if (rc == CURLE_OPERATION_TIMEDOUT) {
       code = ErrorCode::kTimeout;
-    } else if (transfer.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
+    } else if (too_large || rc == CURLE_FILESIZE_EXCEEDED) {
       code = ErrorCode::kInvalidResponse;
-      reason = "response larger than " + std::to_string(transfer.max_bytes) + " bytes";
+      reason =
+          "response larger than " + std::to_string(impl_->options.max_response_bytes) + " bytes";
     }
     Error error(code, "curl: " + reason);
     error.set_http_status(static_cast<int>(status)).set_request_sent(request_bytes > 0);
     return error;
   }
-  transfer.response.status = static_cast<int>(status);
-  return std::move(transfer.response);
+  response.status = static_cast<int>(status);
+  return response;
 }
 
 }  // namespace getxapi

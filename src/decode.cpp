@@ -23,12 +23,13 @@ class Reader {
 
   std::optional<Error> const& error() const { return error_; }
 
-  Json const* find(char const* key) {
+  // string_view keys: std::less<> then compares without a strlen per node.
+  Json const* find(std::string_view key) {
     auto it = object_.find(key);
     return it == object_.end() || it->is_null() ? nullptr : &*it;
   }
 
-  void string(char const* key, std::string& out) {
+  void string(std::string_view key, std::string& out) {
     if (Json const* v = find(key)) {
       if (v->is_string()) {
         out = v->get_ref<std::string const&>();
@@ -37,7 +38,7 @@ class Reader {
       }
     }
   }
-  void boolean(char const* key, bool& out) {
+  void boolean(std::string_view key, bool& out) {
     if (Json const* v = find(key)) {
       if (v->is_boolean()) {
         out = v->get<bool>();
@@ -46,7 +47,7 @@ class Reader {
       }
     }
   }
-  void integer(char const* key, std::int64_t& out) {
+  void integer(std::string_view key, std::int64_t& out) {
     if (Json const* v = find(key)) {
       // is_number_integer() is true for unsigned values too: test unsigned
       // first, or 2^64-1 would wrap to -1.
@@ -68,7 +69,7 @@ class Reader {
       }
     }
   }
-  void timestamp(char const* key, std::optional<Timestamp>& out) {
+  void timestamp(std::string_view key, std::optional<Timestamp>& out) {
     std::string text;
     string(key, text);
     // A format we do not know yet is not worth failing a page over: the raw
@@ -76,7 +77,7 @@ class Reader {
     if (!text.empty()) out = parse_timestamp(text);
   }
   // A required, non-empty string id.
-  void id(char const* key, std::string& out) {
+  void id(std::string_view key, std::string& out) {
     Json const* v = find(key);
     if (v == nullptr) {
       fail(key, "present", "is missing");
@@ -87,9 +88,9 @@ class Reader {
     }
   }
 
-  void fail(char const* key, char const* expected, char const* verb = nullptr) {
+  void fail(std::string_view key, char const* expected, char const* verb = nullptr) {
     if (error_) return;
-    std::string field = std::string(prefix_) + key;
+    std::string field = std::string(prefix_).append(key);
     error_ = bad(what_, "field '" + field + "' " +
                             (verb ? std::string(verb) : "should be " + std::string(expected)));
   }

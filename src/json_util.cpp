@@ -1,6 +1,6 @@
 #include "json_util.hpp"
 
-#include <vector>
+#include <array>
 
 namespace getxapi::internal {
 
@@ -44,29 +44,29 @@ class DuplicateKeyRejectingParser : public nlohmann::detail::json_sax_dom_parser
       : Base(root, /*allow_exceptions=*/false), root_(root) {}
 
   bool start_object(std::size_t size) {
-    if (open_.size() >= kMaxJsonDepth || !Base::start_object(size)) return false;
-    open_.push_back(just_opened());
-    keys_read_.push_back(0);
+    if (depth_ >= kMaxJsonDepth || !Base::start_object(size)) return false;
+    open_[depth_] = just_opened();
+    keys_read_[depth_] = 0;
+    ++depth_;
     return true;
   }
   bool key(std::string& name) {
-    ++keys_read_.back();
+    ++keys_read_[depth_ - 1];
     last_key_ = name;
     return Base::key(name);
   }
   bool end_object() {
-    if (keys_read_.back() != open_.back()->size()) return false;  // a duplicate key
-    keys_read_.pop_back();
-    open_.pop_back();
+    --depth_;
+    if (keys_read_[depth_] != open_[depth_]->size()) return false;  // a duplicate key
     return Base::end_object();
   }
   bool start_array(std::size_t size) {
-    if (open_.size() >= kMaxJsonDepth || !Base::start_array(size)) return false;
-    open_.push_back(just_opened());
+    if (depth_ >= kMaxJsonDepth || !Base::start_array(size)) return false;
+    open_[depth_++] = just_opened();
     return true;
   }
   bool end_array() {
-    open_.pop_back();
+    --depth_;
     return Base::end_array();
   }
 
@@ -74,15 +74,17 @@ class DuplicateKeyRejectingParser : public nlohmann::detail::json_sax_dom_parser
   // The container the base parser has just added: the root, the last element
   // of the enclosing array, or the enclosing object's member at the last key.
   Json* just_opened() {
-    if (open_.empty()) return &root_;
-    Json& parent = *open_.back();
+    if (depth_ == 0) return &root_;
+    Json& parent = *open_[depth_ - 1];
     if (parent.is_array()) return &parent.back();
     return &parent.find(last_key_).value();
   }
 
   Json& root_;
-  std::vector<Json*> open_;
-  std::vector<std::size_t> keys_read_;
+  // Fixed size (depth is capped): no allocation per parse.
+  std::array<Json*, kMaxJsonDepth> open_{};
+  std::array<std::size_t, kMaxJsonDepth> keys_read_{};
+  std::size_t depth_ = 0;
   std::string last_key_;
 };
 

@@ -7,9 +7,12 @@
 #include "test_server.hpp"
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace getxapi {
 namespace {
@@ -140,6 +143,57 @@ TEST(CurlTransport, NonIdempotentRequestsNeverRideAReusedConnection) {
   request.idempotent = false;
   for (int i = 0; i < 3; ++i) ASSERT_TRUE(transport.send(request));
   EXPECT_EQ(transport.connections_opened(), 4);  // one fresh connection each
+  // Idempotent again means reuse again: the first kept-alive connection
+  // outlived the one-shot ones and carries these.
+  request.idempotent = true;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(transport.send(request));
+  EXPECT_EQ(transport.connections_opened(), 4);
+}
+
+TEST(CurlTransport, PooledHandleCarriesNothingFromOneRequestToTheNext) {
+  TestServer server;
+  std::mutex mu;
+  std::vector<std::string> seen;  // "METHOD body"
+  auto record = [&](httplib::Request const& req, httplib::Response& res) {
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      seen.push_back(req.method + " " + req.body);
+    }
+    if (req.path == "/slow") std::this_thread::sleep_for(std::chrono::milliseconds(400));
+    res.set_header("X-Path", req.path);
+    res.set_content("{}", "application/json");
+  };
+  server.server().Get("/x", record);
+  server.server().Get("/slow", record);
+  server.server().Post("/p", record);
+  auto base = server.start();
+  CurlTransport transport;  // one thread: every call below borrows the same handle
+
+  HttpRequest post = get(base + "/p");
+  post.method = "POST";
+  post.body = R"({"a":1})";
+  ASSERT_TRUE(transport.send(post));
+  auto plain = transport.send(get(base + "/x"));  // a GET after a POST sends no body
+  ASSERT_TRUE(plain) << plain.error();
+  EXPECT_EQ(find_header(plain->headers, "x-path"), "/x");
+
+  auto hurried = get(base + "/slow");
+  hurried.timeout = std::chrono::milliseconds(100);
+  auto late = transport.send(hurried);
+  ASSERT_FALSE(late);
+  EXPECT_EQ(late.error().code(), ErrorCode::kTimeout);
+
+  auto patient = get(base + "/slow");  // the longer timeout replaces the short one
+  patient.timeout = std::chrono::seconds(5);
+  auto slow = transport.send(patient);
+  ASSERT_TRUE(slow) << slow.error();
+  EXPECT_EQ(slow->status, 200);
+  EXPECT_EQ(find_header(slow->headers, "x-path"), "/slow");  // no headers left from before
+
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_GE(seen.size(), 3u);
+  EXPECT_EQ(seen[0], R"(POST {"a":1})");
+  EXPECT_EQ(seen[1], "GET ");
 }
 
 TEST(CurlTransport, ResponseOverTheCapIsInvalidResponse) {
