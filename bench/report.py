@@ -5,6 +5,7 @@ Usage: report.py CODEC_JSON E2E_TXT COMMAND
 import datetime
 import json
 import os
+import platform
 import sys
 
 # bench_codec name -> what the row says.
@@ -58,8 +59,8 @@ def main():
                 rows.append(tuple(parts[:5]))
 
     now = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    print(f"Machine: {os.cpu_count()} cores (`nproc`), \"{cpu_model()}\" (/proc/cpuinfo model name). "
-          f"Date: {now}. Command: `{command}`.")
+    print(f"Machine: {os.cpu_count()} cores (`nproc`), \"{cpu_model()}\" (/proc/cpuinfo model name), "
+          f"Linux {platform.release()}. Date: {now}. Command: `{command}`.")
     print()
     print("| section | figure | value | target | verdict |")
     print("|---|---|---|---|---|")
