@@ -12,13 +12,18 @@ namespace {
 
 using nlohmann::json;
 
+// Exactly these headers and no others: every header line costs libcurl and
+// the server work on every call (docs/performance.md); the transport adds
+// the User-Agent.
 void expect_common_headers(HttpRequest const& r) {
   EXPECT_EQ(find_header(r.headers, "Authorization"), std::string("Bearer ") + kApiKey);
   if (r.method == "POST") {
     EXPECT_EQ(find_header(r.headers, "Content-Type"), "application/json");
+    EXPECT_EQ(r.headers.size(), 2u);
   } else {
     EXPECT_EQ(find_header(r.headers, "Content-Type"), "");
     EXPECT_TRUE(r.body.empty());
+    EXPECT_EQ(r.headers.size(), 1u);
   }
 }
 
