@@ -51,13 +51,22 @@ bool valid_date(int y, int mo, int d, int h, int mi, int sec) {
   return h <= 23 && mi <= 59 && sec <= 60;
 }
 
-Timestamp make_time(int y, int mo, int d, int h, int mi, int sec, std::int64_t ms,
-                    int offset_minutes) {
+// nullopt past what Timestamp can hold: system_clock counts nanoseconds in
+// 64 bits on libstdc++, so it ends in April 2262 ("2633-..." from a hostile
+// or broken server must not overflow).
+std::optional<Timestamp> make_time(int y, int mo, int d, int h, int mi, int sec, std::int64_t ms,
+                                   int offset_minutes) {
   std::int64_t const days = days_from_civil(y, static_cast<unsigned>(mo), static_cast<unsigned>(d));
   std::int64_t const secs = days * 86400 + std::int64_t{h} * 3600 + std::int64_t{mi} * 60 + sec -
                             std::int64_t{offset_minutes} * 60;
+  std::int64_t const total_ms = secs * 1000 + ms;  // years < 10000: far inside int64
+  constexpr auto kMaxMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Timestamp::duration::max()).count();
+  constexpr auto kMinMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(Timestamp::duration::min()).count();
+  if (total_ms > kMaxMs || total_ms < kMinMs) return std::nullopt;
   return Timestamp(
-      std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(secs * 1000 + ms)));
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(total_ms)));
 }
 
 std::optional<Timestamp> parse_iso(std::string_view text) {

@@ -694,6 +694,13 @@ TEST_F(SandboxTest, TimeAdvances) {
   EXPECT_EQ(sent.body["data"]["createdAt"].get<std::string>().substr(0, 10),
             after["now"].get<std::string>().substr(0, 10));
   EXPECT_EQ(admin_post("/_sandbox/time", {{"advance_seconds", "1"}}).status, 400);
+  // Far enough to overflow the clock: refused, and the clock stays put.
+  for (json far :
+       {json(std::int64_t{1} << 60), json(-(std::int64_t{1} << 60)),
+        json(std::uint64_t{18446744073709551615u}), json(std::int64_t{200} * 366 * 86400)}) {
+    EXPECT_EQ(admin_post("/_sandbox/time", {{"advance_seconds", far}}).status, 400) << far;
+  }
+  EXPECT_EQ(admin_get("/_sandbox/time").body["offset_seconds"], 86400);
 }
 
 TEST_F(SandboxTest, ResetRestoresEverything) {

@@ -73,6 +73,21 @@ TEST(ParseTimestamp, RejectsFebruary29InACommonYear) {
   EXPECT_FALSE(parse_timestamp("Sat Feb 29 12:00:00 +0000 2025"));
 }
 
+// Timestamp (system_clock, 64-bit nanoseconds) ends at 2262-04-11T23:47:16.854Z:
+// later dates are "not a timestamp we can hold", never an overflow. Found by
+// fuzz_user (fuzz/regressions/user/created_at_year_2633).
+TEST(ParseTimestamp, DatesPastWhatTimestampHoldsAreNotTimestamps) {
+  EXPECT_FALSE(parse_timestamp("2633-03-02T10:11:12.345Z"));
+  EXPECT_FALSE(parse_timestamp("9999-12-31T23:59:59.999Z"));
+  EXPECT_FALSE(parse_timestamp("2262-04-11T23:47:17Z"));
+  EXPECT_FALSE(parse_timestamp("Fri Jan 01 00:00:00 +0000 2300"));
+  auto const last = parse_timestamp("2262-04-11T23:47:16.854Z");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(format_timestamp(*last), "2262-04-11T23:47:16.854Z");
+  // An offset that brings a late local time back into range is fine.
+  EXPECT_TRUE(parse_timestamp("2262-04-12T01:00:00+02:00"));
+}
+
 TEST(FormatTimestamp, IsoWithMilliseconds) {
   EXPECT_EQ(format_timestamp(utc(2026, 3, 2, 10, 11, 12, 345)), "2026-03-02T10:11:12.345Z");
   EXPECT_EQ(format_timestamp(utc(1970, 1, 1, 0, 0, 0)), "1970-01-01T00:00:00.000Z");

@@ -294,7 +294,7 @@ Fault parse_fault(json const& j) {
     return static_cast<int>(it->get<std::int64_t>());
   };
   f.status = get_int("status", 100, 599);
-  f.retry_after = get_int("retry_after", 0, 86400 * 7);
+  f.retry_after = get_int("retry_after", 0, std::int64_t{86400} * 7);
   f.delay_ms = get_int("delay_ms", 0, 120000).value_or(0);
   f.malformed = get_bool("malformed");
   f.drop = get_bool("drop");
@@ -976,14 +976,14 @@ struct Sandbox::Impl {
     res.status = reply.status;
     for (auto const& [k, v] : reply.headers) res.set_header(k, v);
     if (!reply.drop) {
-      res.set_content(reply.body, reply.content_type.c_str());
+      res.set_content(reply.body, reply.content_type);
       return;
     }
     shutdown_accepted_sockets(bound_port.load(), req.remote_port);
     // Fallback where the socket could not be found: announce a body, send half, hang up.
     auto const body = std::make_shared<std::string>(reply.body);
     res.set_header("Connection", "close");
-    res.set_content_provider(body->size(), reply.content_type.c_str(),
+    res.set_content_provider(body->size(), reply.content_type,
                              [body](std::size_t offset, std::size_t, httplib::DataSink& sink) {
                                if (offset == 0) sink.write(body->data(), body->size() / 2);
                                return false;
@@ -1035,7 +1035,7 @@ struct Sandbox::Impl {
     }
     res.status = reply.status;
     for (auto const& [k, v] : reply.headers) res.set_header(k, v);
-    res.set_content(reply.body, reply.content_type.c_str());
+    res.set_content(reply.body, reply.content_type);
   }
 
   static json admin_body(httplib::Request const& req) {
@@ -1144,12 +1144,24 @@ struct Sandbox::Impl {
     if (p == "/_sandbox/time") {
       if (m == "GET") return json_reply(200, time_json());
       if (m == "POST") {
+        // A century either way in all: far past any test, and the clock's
+        // milliseconds (and the dates printed from them) cannot overflow.
+        constexpr std::int64_t kMaxOffsetSeconds = std::int64_t{100} * 366 * 86400;
         json const body = admin_body(req);
-        auto it = body.find("advance_seconds");
-        if (!body.is_object() || it == body.end() || !it->is_number_integer()) {
-          reject(400, "Expected {\"advance_seconds\": N} with an integer N");
+        auto it = body.is_object() ? body.find("advance_seconds") : body.end();
+        bool ok = it != body.end() && it->is_number_integer() &&
+                  !(it->is_number_unsigned() &&
+                    it->get<std::uint64_t>() > static_cast<std::uint64_t>(kMaxOffsetSeconds));
+        std::int64_t const by = ok ? it->get<std::int64_t>() : 0;
+        std::int64_t const offset = clock_offset_ms.load() / 1000;
+        ok = ok && by >= -kMaxOffsetSeconds && by <= kMaxOffsetSeconds &&
+             offset + by >= -kMaxOffsetSeconds && offset + by <= kMaxOffsetSeconds;
+        if (!ok) {
+          reject(400,
+                 "Expected {\"advance_seconds\": N} with an integer N, keeping the clock "
+                 "within a century of real time");
         }
-        clock_offset_ms += it->get<std::int64_t>() * 1000;
+        clock_offset_ms += by * 1000;
         return json_reply(200, time_json());
       }
     }
@@ -1172,7 +1184,7 @@ struct Sandbox::Impl {
     svr->set_tcp_nodelay(true);
     svr->set_keep_alive_max_count(100000);
     svr->set_keep_alive_timeout(std::max(1, options.keep_alive_timeout_seconds));
-    svr->set_payload_max_length(1024 * 1024);
+    svr->set_payload_max_length(std::size_t{1024} * 1024);
     auto handler = [this](httplib::Request const& req, httplib::Response& res) {
       handle(req, res);
     };
