@@ -31,6 +31,7 @@
 #include <cstring>
 #include <fstream>
 #include <functional>
+#include <initializer_list>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -429,6 +430,13 @@ double time_block_ns_per_call(int calls, Call call) {
 
 // ---- loop ----------------------------------------------------------------
 
+// Block timers return a negative time when a call failed.
+bool any_block_failed(std::initializer_list<std::vector<double> const*> all_series) {
+  return std::any_of(all_series.begin(), all_series.end(), [](auto const* series) {
+    return std::any_of(series->begin(), series->end(), [](double v) { return v <= 0; });
+  });
+}
+
 void section_loop(Settings const& s) {
   // Before the server and the Python child exist, so that they inherit it.
   CpuPin const pin(s.pin);
@@ -479,11 +487,8 @@ void section_loop(Settings const& s) {
               << (wrk_ns.empty() ? "" : ", wrk " + std::to_string(wrk_ns.back()) + " ns")
               << std::endl;
   }
-  for (auto const* series : {&sdk, &hand, &py, &wrk_ns}) {
-    if (std::any_of(series->begin(), series->end(), [](double v) { return v <= 0; })) {
-      fail("a loop block failed (a call returned an error)");
-      return;
-    }
+  if (any_block_failed({&sdk, &hand, &py, &wrk_ns})) {
+    return fail("a loop block failed (a call returned an error)");
   }
 
   double const sdk_ns = median(sdk);
@@ -542,10 +547,8 @@ void section_placement(Settings const& s) {
     a.push_back(time_block_ns_per_call(s.placement_calls, [&] { return floor_a.call(); }));
     b.push_back(time_block_ns_per_call(s.placement_calls, [&] { return floor_b.call(); }));
   }
-  for (auto const* series : {&sdk, &a, &b}) {
-    if (std::any_of(series->begin(), series->end(), [](double v) { return v <= 0; })) {
-      return fail("a placement block failed (a call returned an error)");
-    }
+  if (any_block_failed({&sdk, &a, &b})) {
+    return fail("a placement block failed (a call returned an error)");
   }
   double const sdk_ns = median(sdk);
   double const a_ns = median(a);
