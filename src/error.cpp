@@ -36,6 +36,10 @@ std::string_view to_string(ErrorCode code) noexcept {
       return "kInvalidResponse";
     case ErrorCode::kBudgetExceeded:
       return "kBudgetExceeded";
+    case ErrorCode::kStoreError:
+      return "kStoreError";
+    case ErrorCode::kBusy:
+      return "kBusy";
     case ErrorCode::kUnknown:
       return "kUnknown";
   }

@@ -30,6 +30,9 @@ enum class ErrorCode {
   kTimeout,            ///< The configured timeout passed.
   kInvalidResponse,    ///< The body is not JSON or not the documented shape.
   kBudgetExceeded,     ///< The client's spend limit would be passed; nothing was sent.
+  kStoreError,         ///< A durable store (journal, outbox, watcher state) failed: I/O, a full
+                       ///< disk, a file that is not ours. What was journaled is kept.
+  kBusy,               ///< Another process holds the store's run lock (a campaign already running).
   kUnknown,            ///< Anything else (an undocumented status code).
 };
 
