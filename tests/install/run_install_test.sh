@@ -18,6 +18,7 @@ cmake --install "$build_dir" --prefix "$prefix" >/dev/null
 echo "installed to $prefix"
 test -f "$prefix/include/getxapi/getxapi.hpp"
 test -f "$prefix/include/getxapi/version.hpp"
+test -f "$prefix/include/getxapi/mocks/mock_connection.hpp"
 ls "$prefix"/lib*/cmake/getxapi/getxapiConfig.cmake "$prefix"/lib*/cmake/getxapi/getxapiConfigVersion.cmake >/dev/null
 ls "$prefix"/lib*/pkgconfig/getxapi.pc >/dev/null
 
@@ -31,6 +32,8 @@ cmake -S "$source_dir/consumer" -B "$work/cmake-consumer" -G Ninja \
   -DCMAKE_PREFIX_PATH="$prefix" -DWITH_OUTREACH="$with_outreach" >/dev/null
 cmake --build "$work/cmake-consumer" >/dev/null
 echo "built consumer with find_package (outreach component: $with_outreach)"
+"$work/cmake-consumer/consumer_mock_test" >/dev/null
+echo "ran the consumer's gmock test over the installed MockConnection"
 
 # 2. pkg-config consumer
 pc_dir="$(dirname "$(ls "$prefix"/lib*/pkgconfig/getxapi.pc | head -1)")"
