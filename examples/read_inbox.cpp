@@ -1,6 +1,6 @@
 // List the inbox's conversations, tab by tab, with who is in them and which
-// are unread, then read the newest thread.
-//   GETXAPI_API_KEY=... GETXAPI_AUTH_TOKEN=... ./read_inbox [MAX_PER_TAB]
+// are unread; with "thread", also read the newest one (dm/conversation).
+//   GETXAPI_API_KEY=... GETXAPI_AUTH_TOKEN=... ./read_inbox [MAX_PER_TAB] [thread]
 #include <getxapi/getxapi.hpp>
 
 #include <cstdlib>
@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   char const* token = std::getenv("GETXAPI_AUTH_TOKEN");
   char const* base_url = std::getenv("GETXAPI_BASE_URL");
   std::size_t const max = argc > 1 ? std::stoul(argv[1]) : 20;
+  bool const read_thread = argc > 2 && std::string(argv[2]) == "thread";
 
   getxapi::ClientOptions options;
   options.api_key = key ? key : "";
@@ -65,7 +66,7 @@ int main(int argc, char** argv) {
   }
 
   std::size_t messages = 0;
-  if (!newest.empty()) {
+  if (read_thread && !newest.empty()) {
     std::cout << "== thread " << newest << "\n";
     auto thread = client.all_conversation_messages(session, newest, range);
     for (auto const& m : thread) {

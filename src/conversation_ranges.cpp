@@ -28,14 +28,30 @@ class CursorGuard {
   std::unordered_set<std::string> seen_;
 };
 
-// Older deployments list no conversations: make them from the messages'
-// conversation ids (newest message first, so the first one seen is the last).
+bool is_user_id(std::string const& id) {
+  return !id.empty() && id.size() <= 20 && id.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// X's id of a one-to-one thread: the two user ids, lower first.
+std::string one_to_one_id(std::string const& a, std::string const& b) {
+  bool const a_first = a.size() != b.size() ? a.size() < b.size() : a < b;
+  return a_first ? a + "-" + b : b + "-" + a;
+}
+
+// Older deployments list no conversations: make them from the messages
+// (newest first, so the first message seen is the thread's last), by their
+// conversation id or, without one, by X's one-to-one id of sender and recipient.
 void conversations_from_messages(MessagePage& page) {
   std::unordered_set<std::string> made;
   for (auto const& m : page.items) {
-    if (m.conversation_id.empty() || !made.insert(m.conversation_id).second) continue;
+    std::string id = m.conversation_id;
+    if (id.empty() && is_user_id(m.sender_id) && is_user_id(m.recipient_id)) {
+      id = one_to_one_id(m.sender_id, m.recipient_id);
+    }
+    if (id.empty() || !made.insert(id).second) continue;
     Conversation c;
-    c.id = m.conversation_id;
+    c.id = std::move(id);
+    c.type = m.conversation_id.empty() ? "ONE_TO_ONE" : "";
     for (auto const* id : {&m.sender_id, &m.recipient_id}) {
       if (id->empty()) continue;
       DmUser const* known = page.user(*id);
@@ -66,8 +82,8 @@ struct ConversationWalk {
       if (got->conversations.empty()) conversations_from_messages(*got);
       if (got->conversations.empty() && !got->items.empty()) {
         return Error(ErrorCode::kInvalidResponse,
-                     "dm/list response: messages without conversations or conversation ids "
-                     "(an older GetXAPI deployment?): use all_dms");
+                     "dm/list response: messages without conversations, conversation ids or "
+                     "sender and recipient ids: use all_dms");
       }
       Range<Conversation>::Chunk chunk{{}, got->next_cursor, got->has_more};
       bool const listed_before = !got->conversations.empty();
@@ -125,8 +141,8 @@ InboxRange<Conversation> Client::all_conversations(Session const& session, Inbox
   auto first = session.list_dms(tab, options.cursor);
   first.count = options.page_size;
   if (auto e = internal::check_list_dms(first)) return InboxRange<Conversation>(std::move(*e));
-  auto walk = std::make_shared<ConversationWalk>(
-      ConversationWalk{*this, session, tab, options.page_size});
+  auto walk =
+      std::make_shared<ConversationWalk>(ConversationWalk{*this, session, tab, options.page_size});
   walk->page->tab = tab;
   std::shared_ptr<MessagePage const> page = walk->page;
   return InboxRange<Conversation>([walk](std::string const& cursor) { return walk->fetch(cursor); },

@@ -426,9 +426,21 @@ TEST(AllConversations, OlderDeploymentsGetConversationsFromMessageIds) {
   EXPECT_EQ(seen[1].id, "1-4");
 }
 
+TEST(AllConversations, OldestShapeGetsXsOneToOneIds) {
+  Harness h;
+  h.transport
+      ->then(200, fixture("dm_list_page.json"))  // no conversationId at all
+      .then(200, fixture("dm_list_last_page.json"));
+  auto client = h.client();
+  auto range = client.all_conversations(kAuthToken);
+  std::optional<Error> error;
+  EXPECT_EQ(conversation_ids(range, &error), "1700000000000000001-1700000000000000002");
+  EXPECT_FALSE(error) << *error;
+}
+
 TEST(AllConversations, MessagesWithoutAnyConversationSayWhatToUse) {
   Harness h;
-  h.transport->then(200, fixture("dm_list_page.json"));
+  h.transport->then(200, message_page(json::array({{{"id", "1"}, {"text", "who?"}}})));
   auto client = h.client();
   auto range = client.all_conversations(kAuthToken);
   std::optional<Error> error;
