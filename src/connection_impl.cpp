@@ -107,6 +107,7 @@ class ConnectionImpl : public Connection {
   }
   Result<Message> send_dm(SendDmRequest const& request) override;
   Result<MessagePage> list_dms(ListDmsRequest const& request) override;
+  Result<MessagePage> conversation(ConversationRequest const& request) override;
 
   Stats stats() const override { return accounting_.snapshot(); }
   void seed_daily_sends(std::string_view auth_token, int sends) override {
@@ -151,6 +152,12 @@ class ConnectionImpl : public Connection {
   };
 
   Call make_call(Endpoint endpoint, std::string method, std::string url, std::string body = {});
+  // The proxy an inbox read carries: the request's, else the client's default.
+  std::string const& proxy_for(std::string const& requested) const {
+    return requested.empty() ? options_.default_proxy : requested;
+  }
+  static void add_inbox_secrets(Call& call, std::string const& auth_token, std::string_view ct0,
+                                std::string_view proxy);
   Error refuse(Endpoint endpoint, Error error);
   Error fail(Call const& call, int attempts, Error error);
   bool wait(Endpoint endpoint, WaitReason reason, milliseconds delay, int attempts,
@@ -325,18 +332,54 @@ Result<UserPage> ConnectionImpl::user_page(Endpoint endpoint, std::string_view u
   return page;
 }
 
+// An inbox read's secrets, scrubbed from every line and error it causes:
+// the token, ct0, and a proxy's `user:pass` (and the password alone).
+void ConnectionImpl::add_inbox_secrets(Call& call, std::string const& auth_token,
+                                       std::string_view ct0, std::string_view proxy) {
+  call.account = auth_token;
+  call.redactor.add(auth_token);
+  call.redactor.add(ct0);
+  auto const credentials = proxy_credentials(proxy);
+  call.redactor.add(credentials);
+  auto const colon = credentials.find(':');
+  if (colon != std::string_view::npos) call.redactor.add(credentials.substr(colon + 1));
+}
+
 Result<MessagePage> ConnectionImpl::list_dms(ListDmsRequest const& request) {
   constexpr auto kEndpoint = Endpoint::kDmList;
   if (config_error_) return refuse(kEndpoint, *config_error_);
-  if (auto e = check_auth_token(request.auth_token)) return refuse(kEndpoint, *e);
-  if (auto e = check_cursor(request.cursor)) return refuse(kEndpoint, *e);
-  if (auto e = check_count(request.count)) return refuse(kEndpoint, *e);
-  auto call = make_call(kEndpoint, "POST", build_url(base_url_, "/twitter/dm/list", {}),
-                        encode_list_dms(request.auth_token, request.cursor, request.count));
-  call.account = request.auth_token;
-  call.redactor.add(request.auth_token);
-  auto page = execute<MessagePage>(call, &decode_message_page);
+  auto const& proxy = proxy_for(request.proxy);
+  if (auto e = check_list_dms(request)) return refuse(kEndpoint, *e);
+  if (auto e = check_proxy(proxy)) return refuse(kEndpoint, *e);
+  auto call = make_call(kEndpoint, "POST", build_url(base_url_, endpoint_path(kEndpoint), {}),
+                        encode_list_dms(request, proxy));
+  add_inbox_secrets(call, request.auth_token, request.ct0, proxy);
+  auto const tab = request.tab;
+  auto page = execute<MessagePage>(
+      call, [tab](std::string_view body) { return decode_message_page(body, tab); });
   if (page) page->cursor = request.cursor;
+  return page;
+}
+
+Result<MessagePage> ConnectionImpl::conversation(ConversationRequest const& request) {
+  constexpr auto kEndpoint = Endpoint::kDmConversation;
+  if (config_error_) return refuse(kEndpoint, *config_error_);
+  auto const& proxy = proxy_for(request.proxy);
+  if (auto e = check_conversation(request)) return refuse(kEndpoint, *e);
+  if (auto e = check_proxy(proxy)) return refuse(kEndpoint, *e);
+  auto call = make_call(kEndpoint, "POST", build_url(base_url_, endpoint_path(kEndpoint), {}),
+                        encode_conversation(request, proxy));
+  add_inbox_secrets(call, request.auth_token, {}, proxy);
+  auto page = execute<MessagePage>(call, &decode_conversation_page);
+  if (!page) return page;
+  page->cursor = request.cursor;
+  if (page->conversation_id.empty()) {
+    // The answer did not say: it is the thread asked for.
+    page->conversation_id = request.conversation_id;
+    for (auto& m : page->items) {
+      if (m.conversation_id.empty()) m.conversation_id = request.conversation_id;
+    }
+  }
   return page;
 }
 

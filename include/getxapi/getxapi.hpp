@@ -6,6 +6,7 @@
 #include <getxapi/client_options.hpp>
 #include <getxapi/clock.hpp>
 #include <getxapi/connection.hpp>
+#include <getxapi/conversation.hpp>
 #include <getxapi/curl_transport.hpp>
 #include <getxapi/dm.hpp>
 #include <getxapi/endpoint.hpp>
@@ -19,6 +20,7 @@
 #include <getxapi/range.hpp>
 #include <getxapi/result.hpp>
 #include <getxapi/retry_policy.hpp>
+#include <getxapi/session.hpp>
 #include <getxapi/stats.hpp>
 #include <getxapi/timestamp.hpp>
 #include <getxapi/transport.hpp>
