@@ -186,7 +186,7 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
 
       Error error;
       if (billed) {
-        auto decoded = decode(std::string_view(response->body));
+        auto decoded = decode(std::move(response->body));  // a page decoder may free it early
         if (decoded) return decoded;
         error = std::move(decoded).error();
         error.set_http_status(response->status).set_request_sent(true);
@@ -345,8 +345,9 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
     auto call =
         make_call(endpoint, "GET", internal::build_url(base_url, endpoint_path(endpoint), query));
     std::string_view const key = endpoint == Endpoint::kFollowers ? "followers" : "following";
-    auto page = execute<UserPage>(
-        call, [key](std::string_view body) { return internal::decode_user_page(body, key); });
+    auto page = execute<UserPage>(call, [key](std::string&& body) {
+      return internal::consume_user_page(std::move(body), key);
+    });
     if (page) page->cursor.assign(cursor);
     return page;
   }
