@@ -33,7 +33,7 @@ PEAK_ROWS = {
 
 
 def peak_row(bench):
-    what, decodes = PEAK_ROWS[bench["name"]]
+    what, decodes = PEAK_ROWS[bench["name"].split("/")[0]]
     factor, budget = bench["peak_x"], bench["budget_x"]
     outcome = f"{bench['users']:.0f} users" if decodes else "refused (kInvalidResponse)"
     figure = (f"followers_v2 page of {bench['body_mb']:.1f} MB, {what}: "
@@ -60,7 +60,7 @@ def main():
     with open(codec_path) as f:
         codec = json.load(f)
     for bench in codec.get("benchmarks", []):
-        name = bench["name"]
+        name = bench["name"].split("/")[0]  # without "/iterations:N"
         if bench.get("run_type", "iteration") != "iteration":
             continue
         if name in PEAK_ROWS:
