@@ -92,6 +92,47 @@ void BM_DecodeFollowersPage70(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeFollowersPage70);
 
+// dm/list's inbox shape: the fixture's first conversation repeated to 50
+// (ids distinct), no messages, so the conversations are what is decoded.
+std::string conversation_page(int count) {
+  json page = json::parse(read_fixture("dm_list_inbox.json"));
+  json const prototype = page["conversations"].at(0);
+  json conversations = json::array();
+  for (int i = 0; i < count; ++i) {
+    json c = prototype;
+    c["conversation_id"] = "1700000000000000001-" + std::to_string(1800000000000000000L + i);
+    conversations.push_back(std::move(c));
+  }
+  page["conversations"] = std::move(conversations);
+  page["messages"] = json::array();
+  page["conversation_count"] = count;
+  page["message_count"] = 0;
+  return page.dump();
+}
+
+void BM_DecodeConversationPage50(benchmark::State& state) {
+  std::string const body = conversation_page(50);
+  run_counting(state, [&] {
+    auto page = getxapi::internal::decode_message_page(body);
+    if (!page || page->conversations.size() != 50) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(page);
+  });
+}
+BENCHMARK(BM_DecodeConversationPage50);
+
+void BM_DecodeConversationPage50HandWritten(benchmark::State& state) {
+  std::string const body = conversation_page(50);
+  run_counting(state, [&] {
+    auto doc = json::parse(body);
+    std::vector<std::string> times;
+    auto conversations = getxapi::bench::decode_conversations_by_hand(doc, times);
+    if (conversations.size() != 50) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(conversations);
+    benchmark::DoNotOptimize(times);
+  });
+}
+BENCHMARK(BM_DecodeConversationPage50HandWritten);
+
 void BM_DecodeUserInfo(benchmark::State& state) {
   std::string const body = read_fixture("user_info.json");
   run_counting(state, [&] {

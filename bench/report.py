@@ -12,6 +12,8 @@ import sys
 CODEC_ROWS = {
     "BM_DecodeDmListPage50": "decode dm/list page, 50 messages",
     "BM_DecodeFollowersPage70": "decode followers_v2 page, 70 users",
+    "BM_DecodeConversationPage50": "decode dm/list inbox page, 50 conversations",
+    "BM_DecodeConversationPage50HandWritten": "50 conversations by hand (nlohmann, copy fields, keep raw)",
     "BM_DecodeUserInfo": "decode user/info",
     "BM_DecodeUserInfoHandWritten": "user/info by hand (nlohmann, copy fields)",
     "BM_EncodeUserInfoUrl": "encode user/info URL",
