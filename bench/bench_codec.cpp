@@ -8,12 +8,15 @@
 #include "decode.hpp"
 #include "encode.hpp"
 #include "error_mapping.hpp"
+#include "json_util.hpp"
+#include "memory_pages.hpp"
 
 #include <benchmark/benchmark.h>
 #include <nlohmann/json.hpp>
 
 #include "hand_decode.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -89,6 +92,47 @@ void BM_DecodeFollowersPage70(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeFollowersPage70);
 
+// dm/list's inbox shape: the fixture's first conversation repeated to 50
+// (ids distinct), no messages, so the conversations are what is decoded.
+std::string conversation_page(int count) {
+  json page = json::parse(read_fixture("dm_list_inbox.json"));
+  json const prototype = page["conversations"].at(0);
+  json conversations = json::array();
+  for (int i = 0; i < count; ++i) {
+    json c = prototype;
+    c["conversation_id"] = "1700000000000000001-" + std::to_string(1800000000000000000L + i);
+    conversations.push_back(std::move(c));
+  }
+  page["conversations"] = std::move(conversations);
+  page["messages"] = json::array();
+  page["conversation_count"] = count;
+  page["message_count"] = 0;
+  return page.dump();
+}
+
+void BM_DecodeConversationPage50(benchmark::State& state) {
+  std::string const body = conversation_page(50);
+  run_counting(state, [&] {
+    auto page = getxapi::internal::decode_message_page(body);
+    if (!page || page->conversations.size() != 50) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(page);
+  });
+}
+BENCHMARK(BM_DecodeConversationPage50);
+
+void BM_DecodeConversationPage50HandWritten(benchmark::State& state) {
+  std::string const body = conversation_page(50);
+  run_counting(state, [&] {
+    auto doc = json::parse(body);
+    std::vector<std::string> times;
+    auto conversations = getxapi::bench::decode_conversations_by_hand(doc, times);
+    if (conversations.size() != 50) state.SkipWithError("decode failed");
+    benchmark::DoNotOptimize(conversations);
+    benchmark::DoNotOptimize(times);
+  });
+}
+BENCHMARK(BM_DecodeConversationPage50HandWritten);
+
 void BM_DecodeUserInfo(benchmark::State& state) {
   std::string const body = read_fixture("user_info.json");
   run_counting(state, [&] {
@@ -112,6 +156,62 @@ void BM_DecodeUserInfoHandWritten(benchmark::State& state) {
   });
 }
 BENCHMARK(BM_DecodeUserInfoHandWritten);
+
+// ---- Memory per response ---------------------------------------------------
+
+// Peak heap (the counting allocator's high-water mark) while the client's
+// decoder takes a ~7.5 MB followers page, the body included, as a multiple
+// of the body's size: `peak_x` (the worst iteration). Bytes, not time.
+void run_peak(benchmark::State& state, std::string const& body, bool expect_ok) {
+  double worst = 0;
+  std::size_t users = 0;
+  for (auto _ : state) {
+    std::size_t const before = getxapi::bench::live_bytes();
+    getxapi::bench::reset_peak();
+    {
+      std::string copy = body;  // what the transport hands over
+      auto page = getxapi::internal::consume_user_page(std::move(copy), "followers");
+      if (static_cast<bool>(page) != expect_ok) state.SkipWithError("unexpected outcome");
+      users = page ? page->items.size() : 0;
+    }
+    worst = std::max(worst, static_cast<double>(getxapi::bench::peak_bytes() - before) /
+                                static_cast<double>(body.size()));
+  }
+  state.counters["peak_x"] = worst;
+  state.counters["body_mb"] = static_cast<double>(body.size()) / 1e6;
+  state.counters["users"] = static_cast<double>(users);
+  state.counters["budget_x"] = static_cast<double>(getxapi::internal::kResponseMemoryFactor);
+}
+
+nlohmann::json prototype_user() {
+  return json::parse(read_fixture("followers_page.json")).at("followers").at(0);
+}
+
+void BM_PeakFollowersPage7MB(benchmark::State& state) {
+  using getxapi::bench::PageShape;
+  run_peak(state,
+           getxapi::bench::followers_page(PageShape::kRealShaped, getxapi::bench::kBigPageBytes,
+                                          prototype_user()),
+           true);
+}
+BENCHMARK(BM_PeakFollowersPage7MB)->Iterations(2)->Unit(benchmark::kMillisecond);
+
+void BM_PeakOneFieldUsersPage7MB(benchmark::State& state) {
+  using getxapi::bench::PageShape;
+  run_peak(state,
+           getxapi::bench::followers_page(PageShape::kOneFieldUsers, getxapi::bench::kBigPageBytes),
+           false);
+}
+BENCHMARK(BM_PeakOneFieldUsersPage7MB)->Iterations(2)->Unit(benchmark::kMillisecond);
+
+void BM_PeakEmptyObjectsPage7MB(benchmark::State& state) {
+  using getxapi::bench::PageShape;
+  run_peak(state,
+           getxapi::bench::followers_page(PageShape::kEmptyObjects, getxapi::bench::kBigPageBytes,
+                                          prototype_user()),
+           false);
+}
+BENCHMARK(BM_PeakEmptyObjectsPage7MB)->Iterations(2)->Unit(benchmark::kMillisecond);
 
 // ---- Encoding --------------------------------------------------------------
 

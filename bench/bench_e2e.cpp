@@ -4,7 +4,8 @@
 //            (pinned to one CPU unless --no-pin: see CpuPin)
 //   placement  the unpinned control: the SDK and two identical hand-written loops
 //   threads  one Client shared by 1/2/4/8 threads; TCP connects seen by the server
-//   memory   peak RSS walking 10,000 and 1,000,000 messages through all_dms
+//   memory   peak RSS walking 10,000 and 1,000,000 messages through all_dms,
+//            and what one ~7.5 MB followers page adds to it
 //   tls      the same call over HTTPS; handshakes per connection
 // Figures go to stdout as "RESULT\tsection\tfigure\tvalue\ttarget\tverdict"
 // lines (scripts/bench turns them into the table); progress goes to stderr.
@@ -21,6 +22,7 @@
 #include <nlohmann/json.hpp>
 
 #include "hand_decode.hpp"
+#include "memory_pages.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -673,12 +675,88 @@ int walk(std::string const& base_url, long total) {
   return seen == total ? 0 : 1;
 }
 
+// Resident set size now, KiB (/proc/self/status VmRSS).
+long rss_kib() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
+  }
+  return -1;
+}
+
+// The child side: one small followers page (connection, handles and caches
+// warm), then the page `name`; prints "users rss_before_kib peak_rss_kib"
+// (users -1 when the page was refused as kInvalidResponse).
+int fetch(std::string const& base_url, std::string const& name) {
+  auto client = make_client(base_url);
+  if (!client.followers("small")) return 1;
+  long const before = rss_kib();
+  auto page = client.followers(name);
+  if (!page && page.error().code() != getxapi::ErrorCode::kInvalidResponse) {
+    std::cerr << "fetch: " << page.error() << std::endl;
+    return 1;
+  }
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  std::cout << (page ? static_cast<long>(page->items.size()) : -1L) << ' ' << before << ' '
+            << usage.ru_maxrss << std::endl;
+  return 0;
+}
+
 std::string self_exe() {
   char path[4096];
   ssize_t const n = readlink("/proc/self/exe", path, sizeof path - 1);
   if (n <= 0) throw std::runtime_error("cannot read /proc/self/exe");
   path[n] = '\0';
   return path;
+}
+
+// One ~7.5 MB followers page through Client::followers over loopback, in a
+// fresh process each: how much its peak RSS rises over the RSS before the
+// call, as a multiple of the body (libcurl's buffers, malloc's slack and
+// all: what the machine sees, where bench_codec's peak heap counts only
+// operator new).
+void section_big_page(std::string const& exe) {
+  using getxapi::bench::PageShape;
+  nlohmann::json const prototype =
+      nlohmann::json::parse(read_file(std::string(GETXAPI_FIXTURES_DIR) + "/followers_page.json"))
+          .at("followers")
+          .at(0);
+  std::string const small = read_file(std::string(GETXAPI_FIXTURES_DIR) + "/followers_page.json");
+  std::vector<std::pair<std::string, std::string>> const pages = {
+      {"real", getxapi::bench::followers_page(PageShape::kRealShaped, getxapi::bench::kBigPageBytes,
+                                              prototype)},
+      {"one_field",
+       getxapi::bench::followers_page(PageShape::kOneFieldUsers, getxapi::bench::kBigPageBytes)},
+  };
+  Served served(std::make_unique<Widened<httplib::Server>>());
+  served.server().Get("/twitter/user/followers_v2",
+                      [&](httplib::Request const& req, httplib::Response& res) {
+                        std::string const name = req.get_param_value("userName");
+                        for (auto const& [page_name, body] : pages) {
+                          if (name == page_name) return res.set_content(body, "application/json");
+                        }
+                        res.set_content(small, "application/json");
+                      });
+  std::string const base = served.start();
+  for (auto const& [name, body] : pages) {
+    Child child({exe, "fetch", base, name});
+    long users = 0, before = -1, peak = -1;
+    if (child.out() == nullptr ||
+        std::fscanf(child.out(), "%ld %ld %ld", &users, &before, &peak) != 3 || child.wait() != 0) {
+      return fail("memory: fetching the " + name + " page failed");
+    }
+    double const mib = static_cast<double>(peak - before) / 1024.0;
+    double const factor = static_cast<double>(peak - before) * 1024.0 / body.size();
+    std::string const outcome =
+        users >= 0 ? std::to_string(users) + " users" : std::string("refused (kInvalidResponse)");
+    result("memory",
+           "Client::followers, " + fmt("%.1f", body.size() / 1e6) + " MB page of " +
+               (name == "real" ? "real-shaped" : "one-field (hostile)") +
+               " users: peak RSS rise, MiB (x body)",
+           fmt("%.1f", mib) + " (" + fmt("%.2f", factor) + "x), " + outcome);
+  }
 }
 
 void section_memory(Settings const& s) {
@@ -726,6 +804,7 @@ void section_memory(Settings const& s) {
                std::to_string(peaks.front().first) + " messages",
            fmt("%.3f", ratio), "<= 1.2", ratio <= 1.2 ? "ok" : "MISS");
   }
+  section_big_page(exe);
 }
 
 // ---- tls -------------------------------------------------------------------
@@ -811,7 +890,8 @@ void section_tls(Settings const& s) {
 int usage() {
   std::cerr << "usage: bench_e2e [loop|placement|threads|memory|tls|all] [--smoke] [--rounds N]\n"
                "                 [--calls N] [--python PATH] [--wrk PATH] [--no-pin]\n"
-               "       bench_e2e walk BASE_URL MESSAGES\n";
+               "       bench_e2e walk BASE_URL MESSAGES\n"
+               "       bench_e2e fetch BASE_URL PAGE\n";
   return 2;
 }
 
@@ -823,6 +903,10 @@ int main(int argc, char** argv) {
   if (args[0] == "walk") {
     if (args.size() != 3) return usage();
     return walk(args[1], std::atol(args[2].c_str()));
+  }
+  if (args[0] == "fetch") {
+    if (args.size() != 3) return usage();
+    return fetch(args[1], args[2]);
   }
   Settings s;
   std::string const section = args[0];

@@ -12,6 +12,8 @@ import sys
 CODEC_ROWS = {
     "BM_DecodeDmListPage50": "decode dm/list page, 50 messages",
     "BM_DecodeFollowersPage70": "decode followers_v2 page, 70 users",
+    "BM_DecodeConversationPage50": "decode dm/list inbox page, 50 conversations",
+    "BM_DecodeConversationPage50HandWritten": "50 conversations by hand (nlohmann, copy fields, keep raw)",
     "BM_DecodeUserInfo": "decode user/info",
     "BM_DecodeUserInfoHandWritten": "user/info by hand (nlohmann, copy fields)",
     "BM_EncodeUserInfoUrl": "encode user/info URL",
@@ -23,6 +25,23 @@ CODEC_ROWS = {
     "BM_ClientUserInfoNoNetwork": "Client::user_info, in-memory transport",
     "BM_ClientListDmsNoNetwork": "Client::list_dms (50 messages), in-memory transport",
 }
+
+# bench_codec peak-heap benchmarks -> (what the row says, whether the page decodes).
+PEAK_ROWS = {
+    "BM_PeakFollowersPage7MB": ("real-shaped users", True),
+    "BM_PeakOneFieldUsersPage7MB": ("one-field users (hostile)", False),
+    "BM_PeakEmptyObjectsPage7MB": ("users with 100 {} each (hostile)", False),
+}
+
+
+def peak_row(bench):
+    what, decodes = PEAK_ROWS[bench["name"].split("/")[0]]
+    factor, budget = bench["peak_x"], bench["budget_x"]
+    outcome = f"{bench['users']:.0f} users" if decodes else "refused (kInvalidResponse)"
+    figure = (f"followers_v2 page of {bench['body_mb']:.1f} MB, {what}: "
+              "peak heap / body size (body included)")
+    return ("memory", figure, f"{factor:.2f}x, {outcome}", f"<= {budget:.0f}x",
+            "ok" if factor <= budget else "MISS")
 
 
 def cpu_model():
@@ -39,11 +58,17 @@ def cpu_model():
 def main():
     codec_path, e2e_path, command = sys.argv[1:4]
     rows = []
+    peaks = []  # after the cpu rows
     with open(codec_path) as f:
         codec = json.load(f)
     for bench in codec.get("benchmarks", []):
-        name = bench["name"]
-        if name not in CODEC_ROWS or bench.get("run_type", "iteration") != "iteration":
+        name = bench["name"].split("/")[0]  # without "/iterations:N"
+        if bench.get("run_type", "iteration") != "iteration":
+            continue
+        if name in PEAK_ROWS:
+            peaks.append(peak_row(bench))
+            continue
+        if name not in CODEC_ROWS:
             continue
         ns = bench["cpu_time"] * {"ns": 1, "us": 1e3, "ms": 1e6, "s": 1e9}[bench["time_unit"]]
         value = f"{ns / 1e3:.2f} us" if ns >= 10_000 else f"{ns:.0f} ns"
@@ -51,6 +76,7 @@ def main():
         if allocs is not None:
             value += f", {allocs:.0f} allocs"
         rows.append(("cpu", CODEC_ROWS[name] + " (CPU time/op, allocations/op)", value, "", ""))
+    rows += peaks
     with open(e2e_path) as f:
         for line in f:
             if line.startswith("RESULT\t"):

@@ -169,7 +169,7 @@ class ConnectionImpl : public Connection {
   AttemptResult<T> attempt(Call& call, int& attempts, Decode& decode) {
     Exchange ex = exchange(call, attempts);
     if (!ex.reservation) return {std::move(ex.response).error(), false};
-    Result<T> result = ex.response ? decode(std::string_view(ex.response->body))
+    Result<T> result = ex.response ? decode(std::move(ex.response->body))
                                    : Result<T>(std::move(ex.response).error());
     if (!result) {
       Error error = std::move(result).error();
@@ -327,7 +327,8 @@ Result<UserPage> ConnectionImpl::user_page(Endpoint endpoint, std::string_view u
   auto call = make_call(endpoint, "GET", build_url(base_url_, endpoint_path(endpoint), query));
   std::string_view const key = endpoint == Endpoint::kFollowers ? "followers" : "following";
   auto page =
-      execute<UserPage>(call, [key](std::string_view body) { return decode_user_page(body, key); });
+      execute<UserPage>(
+          call, [key](std::string&& body) { return consume_user_page(std::move(body), key); });
   if (page) page->cursor.assign(cursor);
   return page;
 }

@@ -22,7 +22,21 @@ struct Transfer {
   HttpResponse response;
   std::size_t max_bytes = 0;
   bool too_large = false;
+  int requests_started = 0;  // this send(): requests libcurl was about to put on the wire
 };
+
+// Called right before each request goes out, libcurl's own replays included.
+// libcurl re-sends a request by itself when a reused connection dies before
+// any response byte, and the server may well have read (and billed, or acted
+// on) the first one. Nobody counted or budgeted that replay, so stats() and
+// the spend limit would be short. Refusing it makes one send() one request on
+// the wire at most; the dropped one comes back as kNetwork with
+// request_sent(), and the client's retry policy, which counts, budgets and
+// checks idempotency, decides what happens next.
+int on_prereq(void* user, char*, char*, int, int) {
+  auto* t = static_cast<Transfer*>(user);
+  return t->requests_started++ == 0 ? CURL_PREREQFUNC_OK : CURL_PREREQFUNC_ABORT;
+}
 
 std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user) {
   auto* t = static_cast<Transfer*>(user);
@@ -33,6 +47,19 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   }
   t->response.body.append(data, n);
   return n;
+}
+
+// The body's whole size up front, when the server says it (up to the cap):
+// one allocation of the right size instead of doublings, which would hold
+// up to 1.5x the body at the last copy and leave up to 2x reserved through
+// decoding (docs/performance.md, the memory factor).
+void reserve_body(Transfer& t, std::string_view length) {
+  std::size_t bytes = 0;
+  for (char c : length) {
+    if (c < '0' || c > '9' || bytes > t.max_bytes) return;
+    bytes = bytes * 10 + static_cast<std::size_t>(c - '0');
+  }
+  if (bytes > 0 && bytes <= t.max_bytes) t.response.body.reserve(bytes);
 }
 
 std::size_t on_header(char* data, std::size_t size, std::size_t count, void* user) {
@@ -55,6 +82,7 @@ std::size_t on_header(char* data, std::size_t size, std::size_t count, void* use
                             value.back() == '\t')) {
     value.remove_suffix(1);
   }
+  if (name == "content-length" && t->response.body.empty()) reserve_body(*t, value);
   t->response.headers.emplace_back(std::move(name), std::string(value));
   return n;
 }
@@ -150,6 +178,8 @@ struct CurlTransport::Impl {
     curl_easy_setopt(handle, CURLOPT_WRITEDATA, &pooled->transfer);
     curl_easy_setopt(handle, CURLOPT_HEADERDATA, &pooled->transfer);
     curl_easy_setopt(handle, CURLOPT_ERRORBUFFER, pooled->error_buffer.data());
+    curl_easy_setopt(handle, CURLOPT_PREREQFUNCTION, &on_prereq);
+    curl_easy_setopt(handle, CURLOPT_PREREQDATA, &pooled->transfer);
     pooled->transfer.max_bytes = options.max_response_bytes;
     return pooled;
   }
@@ -219,6 +249,7 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   transfer.response = HttpResponse{};
   transfer.response.headers.reserve(12);  // typical responses carry 5-10
   transfer.too_large = false;
+  transfer.requests_started = 0;
   pooled->error_buffer[0] = '\0';
 
   curl_easy_setopt(handle, CURLOPT_URL, request.url.c_str());
@@ -232,12 +263,12 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
     curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
   }
   curl_easy_setopt(handle, CURLOPT_HTTPHEADER, impl_->header_list(*pooled, request));
-  // libcurl silently replays a request whose reused connection died before
-  // any response byte, POSTs included. For a dm/send the server may already
-  // have delivered it, so such a replay is a duplicate DM nobody can see. A
-  // fresh connection is never replayed: its failure comes back to the client,
-  // which checks the inbox first. One connect per DM (the TLS session is
-  // resumed) is small next to the seconds between sends. It is also closed
+  // libcurl's replays are refused (on_prereq), but a dm/send that dies on a
+  // reused connection would still cost an inbox check before it may be sent
+  // again, and a stale keep-alive connection is the likeliest way to die. On
+  // a fresh connection a failure means the server really went away. One
+  // connect per DM (the TLS session is resumed) is small next to the seconds
+  // between sends. It is also closed
   // afterwards (FORBID_REUSE), so one-shot connections do not pile up idle
   // (each would hold a worker of a thread-per-connection server).
   pooled->set_fresh(!request.idempotent);
@@ -257,8 +288,11 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
   if (post) curl_easy_setopt(handle, CURLOPT_POSTFIELDS, nullptr);
   HttpResponse response = std::move(transfer.response);
   bool const too_large = transfer.too_large;
+  bool const replay_refused = transfer.requests_started > 1;
   std::string reason;
-  if (rc != CURLE_OK) {
+  if (replay_refused) {
+    reason = "the connection closed after the request was sent, before any answer (not re-sent)";
+  } else if (rc != CURLE_OK) {
     reason = pooled->error_buffer[0] != '\0' ? pooled->error_buffer.data() : curl_easy_strerror(rc);
   }
   impl_->release(std::move(pooled));
@@ -273,7 +307,8 @@ Result<HttpResponse> CurlTransport::send(HttpRequest const& request) {
           "response larger than " + std::to_string(impl_->options.max_response_bytes) + " bytes";
     }
     Error error(code, "curl: " + reason);
-    error.set_http_status(static_cast<int>(status)).set_request_sent(request_bytes > 0);
+    error.set_http_status(static_cast<int>(status))
+        .set_request_sent(request_bytes > 0 || replay_refused);
     return error;
   }
   response.status = static_cast<int>(status);

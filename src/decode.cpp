@@ -3,6 +3,7 @@
 #include "json_util.hpp"
 
 #include <cmath>
+#include <initializer_list>
 #include <limits>
 
 namespace getxapi::internal {
@@ -12,6 +13,50 @@ using Json = nlohmann::json;
 
 Error bad(std::string_view what, std::string const& message) {
   return Error(ErrorCode::kInvalidResponse, std::string(what) + " response: " + message);
+}
+
+// A body whose decoded form would pass decode_memory_budget: refused rather
+// than let a few MB of tiny values take hundreds of MB (docs/performance.md).
+Error too_large(std::string_view what, std::size_t body_size) {
+  return bad(what, "too dense to decode: " + std::to_string(body_size) +
+                       " bytes would take more than " +
+                       std::to_string(decode_memory_budget(body_size)) + " bytes of memory");
+}
+
+// A page's decoded items join their document in the response's memory
+// budget (decode_memory_budget): the structs in the page's vector, and what
+// each copies out of the document (its `raw` is the document's, moved).
+class ItemBudget {
+ public:
+  ItemBudget(std::size_t body_size, std::size_t document_bytes)
+      : body_size_(body_size), budget_(decode_memory_budget(body_size)), bytes_(document_bytes) {}
+
+  /// The vector for `count` items of `item_size` bytes.
+  bool reserve(std::size_t count, std::size_t item_size) {
+    return add(heap_chunk(count * item_size));
+  }
+  /// Heap one item holds outside the vector, e.g. `strings(...)`.
+  bool add(std::size_t bytes) {
+    bytes_ += bytes;
+    return bytes_ <= budget_;
+  }
+  Error refused(std::string_view what) const { return too_large(what, body_size_); }
+
+  static std::size_t strings(std::initializer_list<std::string const*> copied) {
+    std::size_t bytes = 0;
+    for (std::string const* s : copied) bytes += string_heap(s->size());
+    return bytes;
+  }
+
+ private:
+  std::size_t body_size_;
+  std::size_t budget_;
+  std::size_t bytes_;
+};
+
+std::size_t copied_bytes(User const& u) {
+  return ItemBudget::strings({&u.id, &u.user_name, &u.name, &u.description, &u.location, &u.url,
+                              &u.profile_picture, &u.cover_picture});
 }
 
 // Where a field sits in the document, formatted only when an error names it:
@@ -181,16 +226,31 @@ class Reader {
   std::optional<Error> error_;
 };
 
-Result<Json> parse_object(std::string_view body, std::string_view what) {
+// `info`, when given, says how much of the body's memory budget the document
+// took (the page decoders charge the structs they build to the rest).
+Result<Json> parse_object(std::string_view body, std::string_view what,
+                          JsonParseInfo* info = nullptr) {
   if (body.empty()) return bad(what, "empty body");
-  auto doc = parse_json(body);
-  if (doc.is_discarded()) {
-    if (json_too_deep(body)) return bad(what, "JSON nested too deeply");
+  JsonParseInfo parsed;
+  auto doc = parse_json(body, &parsed);
+  if (info != nullptr) *info = parsed;
+  switch (parsed.failure) {
+    case JsonFailure::kNone:
+      break;
+    case JsonFailure::kTooDeep:
+      return bad(what, "JSON nested too deeply");
     // parse_json refuses duplicate keys that plain JSON syntax allows.
-    return bad(what, Json::accept(body.begin(), body.end()) ? "duplicate key in a JSON object"
-                                                            : "body is not valid JSON");
+    case JsonFailure::kDuplicateKey:
+      return bad(what, "duplicate key in a JSON object");
+    case JsonFailure::kTooLarge:
+      return too_large(what, body.size());
+    case JsonFailure::kSyntax:
+      return bad(what, "body is not valid JSON");
   }
-  if (!doc.is_object()) return bad(what, "body is not a JSON object");
+  if (!doc.is_object()) {
+    release_json(doc);
+    return bad(what, "body is not a JSON object");
+  }
   return doc;
 }
 
@@ -494,10 +554,23 @@ Result<User> decode_user_info(std::string_view body) {
   return decode_user_at(take_data(*doc), "user/info", "data.");
 }
 
-Result<UserPage> decode_user_page(std::string_view body, std::string_view items_key) {
+namespace {
+
+// `owned`, when given, is the body's storage: released once it is parsed, so
+// the body and the decoded users are never held at once.
+Result<UserPage> user_page(std::string_view body, std::string_view items_key, std::string* owned) {
   std::string const what = items_key == "followers" ? "followers_v2" : "following_v2";
-  auto doc = parse_object(body, what);
+  std::size_t const body_size = body.size();
+  JsonParseInfo parsed;
+  auto doc = parse_object(body, what, &parsed);
+  if (owned != nullptr) std::string().swap(*owned);
   if (!doc) return std::move(doc).error();
+  // What is left of the document when decoding stops early goes without the
+  // extra memory nlohmann's destructor takes (release_json).
+  struct Release {
+    Json& doc;
+    ~Release() { release_json(doc); }
+  } const release{*doc};
   UserPage page;
   Reader r(*doc, what, "");
   r.string("userName", page.user_name);
@@ -509,18 +582,31 @@ Result<UserPage> decode_user_page(std::string_view body, std::string_view items_
       return bad(what, "field '" + std::string(items_key) + "' should be an array");
     }
   } else {
+    ItemBudget budget(body_size, parsed.bytes);
+    if (!budget.reserve(items->size(), sizeof(User))) return budget.refused(what);
     page.items.reserve(items->size());
     std::size_t index = 0;
     for (auto& element : *items) {
       auto user = decode_user_at(std::move(element), what,
                                  std::string(items_key) + "[" + std::to_string(index++) + "].");
       if (!user) return std::move(user).error();
+      if (!budget.add(copied_bytes(*user))) return budget.refused(what);
       page.items.push_back(std::move(*user));
     }
     doc->erase(std::string(items_key));
   }
   page.raw = std::move(*doc);
   return page;
+}
+
+}  // namespace
+
+Result<UserPage> decode_user_page(std::string_view body, std::string_view items_key) {
+  return user_page(body, items_key, nullptr);
+}
+
+Result<UserPage> consume_user_page(std::string&& body, std::string_view items_key) {
+  return user_page(body, items_key, &body);
 }
 
 Result<Message> decode_send_dm(std::string_view body) {

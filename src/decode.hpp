@@ -26,7 +26,11 @@ Result<Message> decode_message(nlohmann::json&& object);
 /// user/info: `{status, msg, data: User}` (a bare user object is accepted too).
 Result<User> decode_user_info(std::string_view body);
 /// followers_v2 / following_v2; `items_key` is "followers" or "following".
+/// A page whose users would pass `decode_memory_budget` is kInvalidResponse.
 Result<UserPage> decode_user_page(std::string_view body, std::string_view items_key);
+/// The same, releasing `body` as soon as it is parsed: the body and the
+/// decoded page are never held at once (the client's path).
+Result<UserPage> consume_user_page(std::string&& body, std::string_view items_key);
 /// dm/send: `{status, msg, data: Message}`.
 Result<Message> decode_send_dm(std::string_view body);
 /// dm/list, the current answer (conversations, events, users) or the older

@@ -46,6 +46,9 @@ struct HttpResponse {
 /// threads at once. They return an `Error` only for failures below HTTP:
 /// kNetwork, kTimeout, or kInvalidResponse (body over the size cap), with
 /// `request_sent()` true when the request may have reached the server.
+/// One `send` puts the request on the wire at most once: never re-send it on
+/// your own (the client counts one request per `send` in `stats()` and in the
+/// spend limit, and decides about retries itself).
 class GETXAPI_EXPORT Transport {
  public:
   virtual ~Transport() = default;

@@ -54,7 +54,9 @@ configure_and_build() {
     # Hits across checkouts in different folders (CI clones anew each time).
     export CCACHE_BASEDIR="$GETXAPI_ROOT" CCACHE_NOHASHDIR=1
   fi
-  cmake -S "$GETXAPI_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "${cmake_args[@]}" >/dev/null
+  # Warnings are errors in our own builds and CI (consumers get it off).
+  cmake -S "$GETXAPI_ROOT" -B "$dir" -G Ninja "${launcher[@]}" -DGETXAPI_WERROR=ON \
+    "${cmake_args[@]}" >/dev/null
   if [ ${#targets[@]} -gt 0 ]; then
     cmake --build "$dir" --parallel "$(nproc)" --target "${targets[@]}"
   else

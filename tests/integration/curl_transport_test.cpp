@@ -1,9 +1,13 @@
 // The real CurlTransport against a real HTTP server on loopback.
+#include <getxapi/client.hpp>
 #include <getxapi/curl_transport.hpp>
 #include <getxapi/version.hpp>
 
 #include <gtest/gtest.h>
 
+#include "../hardening/raw_server.hpp"
+#include "fake_clock.hpp"
+#include "fake_transport.hpp"
 #include "test_server.hpp"
 
 #include <atomic>
@@ -259,6 +263,98 @@ TEST(CurlTransport, RedirectsAreNotFollowed) {
   auto response = transport.send(get(base + "/moved"));
   ASSERT_TRUE(response) << response.error();
   EXPECT_EQ(response->status, 302);
+}
+
+// A server that reads each request and then, on a kept-alive connection (not
+// its first request), drops every fifth one without a byte of answer: what a
+// crashing worker or a load balancer recycling connections does. libcurl
+// used to replay such a request on a fresh connection by itself, so the
+// server saw more requests than the client counted and billed.
+class DroppingServer {
+ public:
+  DroppingServer()
+      : body_(testing::fixture("user_info.json")),
+        server_([this](int fd, testing::RawServer& s) { serve(fd, s); }) {}
+
+  std::string base_url() const { return server_.base_url(); }
+  int requests() const { return requests_.load(); }  // read from the wire
+  int answered() const { return answered_.load(); }  // answered 200
+
+ private:
+  void serve(int fd, testing::RawServer& s) {
+    int on_this_connection = 0;
+    while (!s.stopping()) {
+      if (testing::RawServer::read_request_head(fd).empty()) return;
+      int const n = ++requests_;
+      if (++on_this_connection > 1 && n % 5 == 0) return;  // read it, then the connection dies
+      ++answered_;  // before the bytes go: the client may look as soon as they arrive
+      if (!testing::RawServer::send_all(fd,
+                                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                                        "Content-Length: " +
+                                            std::to_string(body_.size()) + "\r\n\r\n" + body_)) {
+        return;
+      }
+    }
+  }
+
+  std::string body_;
+  std::atomic<int> requests_{0};
+  std::atomic<int> answered_{0};
+  testing::RawServer server_;
+};
+
+ClientOptions dropping_server_options(std::string base_url) {
+  ClientOptions o;
+  o.api_key = "test-key";
+  o.base_url = std::move(base_url);
+  o.timeout = std::chrono::seconds(5);
+  auto clock = std::make_shared<testing::FakeClock>();
+  o.clock = clock;  // backoff and pacing waits cost no real time
+  o.sleeper = std::make_shared<testing::FakeSleeper>(clock);
+  return o;
+}
+
+TEST(CurlTransport, StatsCountEveryRequestOnTheWireWhenConnectionsDrop) {
+  DroppingServer server;
+  auto o = dropping_server_options(server.base_url());
+  o.retry_policy = std::make_shared<NoRetryPolicy>();
+  Client client(o);
+  int ok = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto user = client.user_info("ada_example");
+    if (user) {
+      ++ok;
+    } else {
+      EXPECT_EQ(user.error().code(), ErrorCode::kNetwork) << user.error();
+      EXPECT_TRUE(user.error().request_sent());
+    }
+  }
+  auto const total = client.stats().total();
+  EXPECT_GT(server.requests(), server.answered());  // connections were dropped
+  EXPECT_EQ(server.requests(), total.requests);     // nothing replayed behind the client's back
+  EXPECT_EQ(total.calls, 100);
+  EXPECT_EQ(server.answered(), total.billed_calls);
+  EXPECT_EQ(ok, total.billed_calls);
+  EXPECT_EQ(total.spend_micro_usd, total.billed_calls * o.prices.price(Endpoint::kUserInfo));
+}
+
+TEST(CurlTransport, SpendLimitHoldsWhenDroppedConnectionsAreRetried) {
+  DroppingServer server;
+  auto o = dropping_server_options(server.base_url());
+  o.spend_limit_usd = 0.030;  // 30 user/info calls at $0.001
+  Client client(o);
+  int ok = 0;
+  for (int i = 0; i < 100; ++i) {
+    auto user = client.user_info("ada_example");
+    if (user) ++ok;
+    if (!user && user.error().code() == ErrorCode::kBudgetExceeded) break;
+  }
+  auto const total = client.stats().total();
+  EXPECT_EQ(ok, 30);
+  EXPECT_EQ(server.answered(), 30);
+  EXPECT_EQ(total.billed_calls, 30);
+  EXPECT_GT(total.retries, 0);                   // the drops were retried by the client
+  EXPECT_EQ(server.requests(), total.requests);  // every one of them a counted request
 }
 
 }  // namespace
