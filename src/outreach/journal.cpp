@@ -94,6 +94,11 @@ ALTER TABLE runs ADD COLUMN delay_min_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN delay_max_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE runs ADD COLUMN daily_cap INTEGER;
 )sql",
+    // 3: when a send whose outcome is unknown settles: until then the inbox not
+    // showing it proves nothing, and it is never sent again.
+    R"sql(
+ALTER TABLE recipients ADD COLUMN settle_at_ms INTEGER;
+)sql",
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Journal::kSchemaVersion,
               "one migration per schema version");
@@ -135,7 +140,7 @@ void not_found(std::string_view what) {
 
 constexpr char kRecipientColumns[] =
     "seq, user_id, user_name, name, can_dm, state, text, message_id, recovered, reason, "
-    "error_code, attempts, sending_at_ms, sent_at_ms, replied_at_ms";
+    "error_code, attempts, sending_at_ms, sent_at_ms, replied_at_ms, settle_at_ms";
 
 RecipientRecord read_recipient(Statement const& s) {
   RecipientRecord r;
@@ -154,6 +159,7 @@ RecipientRecord read_recipient(Statement const& s) {
   r.sending_at = from_ms(s.optional_integer(12));
   r.sent_at = from_ms(s.optional_integer(13));
   r.replied_at = from_ms(s.optional_integer(14));
+  r.settle_at = from_ms(s.optional_integer(15));
   return r;
 }
 
@@ -427,7 +433,8 @@ Result<Committed> Journal::mark_sending(std::string_view campaign, std::int64_t 
   return guard<Committed>([&] {
     auto const changed = impl_->update(
         "UPDATE recipients SET state = 'sending', text = ?, sending_at_ms = ?, "
-        "sending_day = ?, attempts = attempts + 1 WHERE campaign = ? AND seq = ? AND "
+        "sending_day = ?, settle_at_ms = NULL, attempts = attempts + 1 WHERE campaign = ? AND seq "
+        "= ? AND "
         "state = 'pending'",
         campaign, seq, [&](Statement& s) {
           s.bind(1, text).bind(2, to_ms(now)).bind(3, utc_day(now));
@@ -437,6 +444,19 @@ Result<Committed> Journal::mark_sending(std::string_view campaign, std::int64_t 
       not_found("recipient #" + std::to_string(seq) + " of " + std::string(campaign) +
                 " is not pending");
     }
+  });
+}
+
+Result<Committed> Journal::mark_unsettled(std::string_view campaign, std::int64_t seq,
+                                          Timestamp settle_at, Error const& error) {
+  return guard<Committed>([&] {
+    impl_->update(
+        "UPDATE recipients SET settle_at_ms = ?, reason = ?, error_code = ? "
+        "WHERE campaign = ? AND seq = ? AND state = 'sending'",
+        campaign, seq, [&](Statement& s) {
+          s.bind(1, to_ms(settle_at)).bind(2, error.message()).bind(3, to_string(error.code()));
+          return 4;
+        });
   });
 }
 

@@ -93,9 +93,16 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
   std::string const message = dir.file("message.txt");
   std::ofstream(message) << "Hi {name}! Thanks for following @premium_brand ✨\n";
   Cli cli(sb.url(), dir.file("out.txt"), dir.file("err.txt"));
-  std::vector<std::string> const run = {
-      "outreach",       "run",           "--campaign",     "launch", "--journal", journal,
-      "--followers-of", "premium_brand", "--message-file", message,  "--delay",   "0.002-0.004"};
+  // An unclear send settles after --timeout + --inbox-margin: short here, so that
+  // the rows a kill leaves `sending` settle within the test.
+  std::vector<std::string> const run = {"--timeout",      "2",
+                                        "outreach",       "run",
+                                        "--campaign",     "launch",
+                                        "--journal",      journal,
+                                        "--followers-of", "premium_brand",
+                                        "--message-file", message,
+                                        "--inbox-margin", "0",
+                                        "--delay",        "0.002-0.004"};
   std::mt19937 rng(20260302);  // seeded: a failure replays
   int kills = 0;
   int finished_early = 0;
@@ -119,6 +126,9 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
 
   // 2. The worst moment: X delivered the DM, answered 500, and the process dies
   //    before it learns anything more (the 20 s Retry-After keeps it waiting).
+  //    First let the unclear sends of the kills above settle (--timeout 2 +
+  //    --inbox-margin 0): inside that time they are rightly left `sending`.
+  std::this_thread::sleep_for(2100ms);
   auto const faults_before = sb.get("/_sandbox/stats")["faults_applied"].get<int>();
   sb.post("/_sandbox/faults", {{"path", "/twitter/dm/send"},
                                {"status", 500},
@@ -174,7 +184,9 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
             << faults_fired << " faults fired, " << delivered_count()
             << " of 1400 DMs delivered before the final runs\n";
 
-  // 4. SIGINT: the send in flight is finished, saved, exit 0 with a resume line.
+  // 4. SIGINT: the send in flight is finished, saved, exit 0 with a resume line
+  //    (after the unclear sends of the kills above have settled).
+  std::this_thread::sleep_for(2100ms);
   {
     std::vector<std::string> slow = run;
     slow.back() = "0.05";

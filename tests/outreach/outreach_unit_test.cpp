@@ -415,7 +415,7 @@ TEST(JournalMigration, Version1JournalIsMigratedInPlaceAndKeepsItsState) {
   std::string const path = dir.file("v1.db");
   raw_sql(path, kVersion1Journal);
   auto j = *Journal::open(path);
-  EXPECT_EQ(*j.schema_version(), 2);
+  EXPECT_EQ(*j.schema_version(), Journal::kSchemaVersion);
 
   auto c = *j.campaign("spring");
   ASSERT_TRUE(c);
@@ -444,13 +444,13 @@ TEST(JournalMigration, Version1JournalIsMigratedInPlaceAndKeepsItsState) {
   EXPECT_EQ(billed.total_billed_calls, 5);
   EXPECT_EQ(billed.spend_micro_usd, 7000);
 
-  // And the migrated file works as a version 2 journal.
+  // And the migrated file works as a current journal.
   j.mark_sent("spring", 1, "m-2", true, at("2026-03-02T10:00:03Z"));
   EXPECT_TRUE(*j.mark_replied("spring", 1, at("2026-03-02T11:00:00Z")));
   EXPECT_EQ(j.counts("spring")->replied, 1);
   // Reopening does not migrate twice.
   auto again = *Journal::open(path);
-  EXPECT_EQ(*again.schema_version(), 2);
+  EXPECT_EQ(*again.schema_version(), Journal::kSchemaVersion);
   EXPECT_EQ(again.counts("spring")->sent, 2);
 }
 

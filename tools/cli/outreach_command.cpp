@@ -36,6 +36,7 @@ struct RunArgs {
   std::string delay = "2-5";
   std::optional<long long> limit;
   bool dry_run = false;
+  int inbox_margin = 60;
 };
 
 struct CampaignArgs {
@@ -73,6 +74,7 @@ std::string resume_command(Context const& ctx, RunArgs const& a) {
   cmd += " --message-file " + shell_quote(a.message_file);
   if (a.daily_cap) cmd += " --daily-cap " + std::to_string(*a.daily_cap);
   cmd += " --delay " + shell_quote(a.delay);
+  if (a.inbox_margin != 60) cmd += " --inbox-margin " + std::to_string(a.inbox_margin);
   return cmd;
 }
 
@@ -158,20 +160,9 @@ int run(Context& ctx, RunArgs const& a) {
   std::string const token = ctx.auth_token();
 
   out::SignalStop signals;
-  auto const stop = signals.predicate();
-
-  getxapi::ClientOptions base;
-  pacing.apply(base.pacing);
-  auto const clock = getxapi::system_clock();
-  base.clock = clock;
-  base.sleeper = out::interruptible_sleeper(stop);
-  // Once asked to stop, do not start a new send just because a pause ended;
-  // a retry of the send in flight still goes ahead (the client checks the inbox first).
-  base.on_wait = [stop](getxapi::WaitEvent const& event) {
-    return !(stop() && (event.reason == getxapi::WaitReason::kSendDelay ||
-                        event.reason == getxapi::WaitReason::kRateLimit));
-  };
-  auto client = ctx.make_client(std::move(base));
+  // The runner builds the client: pacing, clock, the interruptible sleeper and the
+  // request timeout all come from these options, so they cannot disagree.
+  auto client_options = ctx.client_options();
 
   auto opened = out::Journal::open(a.journal);
   if (!opened) return ctx.fail(opened.error());
@@ -181,9 +172,9 @@ int run(Context& ctx, RunArgs const& a) {
   options.pacing = pacing;
   if (a.limit) options.limit = *a.limit;
   options.dry_run = a.dry_run;
-  options.clock = clock;
-  options.sleeper = out::interruptible_sleeper(stop);
-  options.stop_requested = stop;
+  options.stop_requested = signals.predicate();
+  if (a.inbox_margin < 0) throw UsageError("--inbox-margin must be 0 or more seconds");
+  options.inbox_margin = std::chrono::seconds(a.inbox_margin);
   if (ctx.stderr_is_tty()) {
     options.on_progress = [&](out::RunProgress const& p) {
       ctx.progress(progress_line(a.campaign, p));
@@ -202,7 +193,7 @@ int run(Context& ctx, RunArgs const& a) {
     };
   }
 
-  auto result = out::run_campaign(client, journal, spec, options);
+  auto result = out::run_campaign(std::move(client_options), journal, spec, options);
   ctx.end_progress();
   if (!result) return ctx.fail(result.error());
   auto const& report = *result;
@@ -345,6 +336,9 @@ void register_outreach(CLI::App& root, Context& ctx) {
   run_cmd->add_option("--delay", run_args->delay,
                       "Seconds between sends: S or MIN-MAX (default 2-5)");
   run_cmd->add_option("--limit", run_args->limit, "At most N sends in this run");
+  run_cmd->add_option("--inbox-margin", run_args->inbox_margin,
+                      "Seconds the inbox may take to show a DM a slow server delivered late; an "
+                      "unclear send is never re-sent before --timeout plus this (default 60)");
   run_cmd->add_flag("--dry-run", run_args->dry_run,
                     "Fetch the audience and print each message; send nothing");
   run_cmd->callback(

@@ -78,8 +78,9 @@ struct NewRecipient {
 class GETXAPI_OUTREACH_EXPORT Journal {
  public:
   /// The schema this code writes. Version 1 lacked per-endpoint billing,
-  /// replies, the sender id and the per-day send index.
-  static constexpr int kSchemaVersion = 2;
+  /// replies, the sender id and the per-day send index; version 2 the settle
+  /// time of sends whose outcome is unknown.
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) and migrates the journal at `path`. An
   /// existing file is identified read-only first: a file that is not a
@@ -135,6 +136,11 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   /// pending -> sending, committed before the dm/send request goes out.
   Result<Committed> mark_sending(std::string_view campaign, std::int64_t seq, std::string_view text,
                                  Timestamp now);
+  /// Keeps a `sending` row whose dm/send failed in a way that may have
+  /// delivered it, with the failure and the time it settles: before
+  /// `settle_at`, an inbox that does not show it proves nothing.
+  Result<Committed> mark_unsettled(std::string_view campaign, std::int64_t seq, Timestamp settle_at,
+                                   Error const& error);
   /// sending -> sent.
   Result<Committed> mark_sent(std::string_view campaign, std::int64_t seq,
                               std::string_view message_id, bool recovered, Timestamp at);
