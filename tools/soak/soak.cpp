@@ -4,7 +4,11 @@
 // accounts that accept DMs with unique texts, dm/list) from several threads
 // sharing one Client, with faults on: 10% 5xx (some after the request took
 // effect), 5% 429 with retry_after 1, 2% dropped connections, 2% malformed
-// bodies, 1% stalls past the client timeout. It then checks that nothing
+// bodies, 1% stalls past the client timeout, plus 2% slow sends (dm/send
+// answered and delivered only after 3x the timeout) and a cursor-cycle fault
+// (5% of followers / dm/list pages point back to a cursor the walk already
+// used), which whole followers walks must survive within their page bound.
+// It then checks that nothing
 // crashed or hung, every failure was a typed Error of an expected kind,
 // retries and waits stayed within the policy, no DM was delivered twice (from
 // the sandbox's own record), and Client::stats() accounts for every request.
