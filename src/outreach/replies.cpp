@@ -1,10 +1,10 @@
 #include <getxapi/outreach/replies.hpp>
 
 #include "store/error.hpp"
-#include "walk.hpp"
+
+#include <getxapi/inbox_walker.hpp>
 
 #include <map>
-#include <set>
 
 namespace getxapi::outreach {
 
@@ -13,9 +13,9 @@ using store::internal::take;
 namespace {
 
 // How far before our first send a reply may be dated, for clock skew.
-constexpr std::chrono::minutes kReplySkew{2};
+constexpr std::chrono::seconds kReplySkew{120};
 // Inbox pages one scan may read.
-constexpr std::int64_t kMaxReplyPages = 200;
+constexpr std::size_t kMaxReplyPages = 200;
 
 struct Sent {
   std::int64_t seq;
@@ -49,7 +49,7 @@ class RepliesScan {
     }
     baseline_ = client_.stats();
     run_ = take(journal_.begin_run(campaign_, "replies", CampaignPacing{}, clock_->system_now()));
-    auto failure = walk(*earliest - kReplySkew);
+    auto failure = walk(*earliest);
     save();
     take(journal_.finish_run(run_, failure ? "failed" : "completed", clock_->system_now()));
     if (failure) return *failure;
@@ -70,32 +70,27 @@ class RepliesScan {
     return earliest;
   }
 
-  // Messages are newest first: stop once past the first send (minus skew).
+  // The SDK's InboxWalker: newest first, back to the first send minus the skew,
+  // loop-guarded and page-bounded.
   std::optional<Error> walk(Timestamp since) {
-    ListDmsRequest request{auth_token_, {}, 100};
-    internal::WalkGuard guard("replies inbox walk", kMaxReplyPages);
-    std::set<std::string> seen;
-    for (;;) {
-      auto page = client_.list_dms(request);
-      if (!page) return std::move(page).error();
-      ++report_.pages;
-      bool older_seen = false;
-      bool progressed = false;
-      for (auto const& m : page->items) {
-        progressed |= seen.insert(m.id).second;
-        if (m.created_at && *m.created_at < since) {
-          older_seen = true;
-          continue;
-        }
-        if (page->user_id.empty() || m.recipient_id == page->user_id) consider(m);
+    InboxWalkOptions rules;
+    rules.max_pages = kMaxReplyPages;
+    rules.since = since;
+    rules.skew = kReplySkew;
+    rules.page_size = 100;
+    InboxWalker walker(client_, auth_token_, rules);
+    std::size_t saved_pages = 0;
+    auto failed = walker.for_each([&](Message& m) {
+      if (walker.pages() != saved_pages) {  // a new page was billed: record it
+        saved_pages = walker.pages();
+        save();
       }
-      save();
-      if (by_user_.empty() || older_seen || !page->has_more || page->next_cursor.empty()) {
-        return std::nullopt;
-      }
-      if (auto stop = guard.next(page->next_cursor, progressed)) return stop;
-      request.cursor = page->next_cursor;
-    }
+      auto const& me = walker.inbox_user_id();
+      if (me.empty() || m.recipient_id == me) consider(m);
+      return !by_user_.empty();
+    });
+    report_.pages = static_cast<std::int64_t>(walker.pages());
+    return failed;
   }
 
   // A reply is written by the recipient to us, after our DM.

@@ -7,9 +7,10 @@
 #include "store/run_lock.hpp"
 #include "walk.hpp"
 
+#include <getxapi/inbox_walker.hpp>
+
 #include <algorithm>
 #include <map>
-#include <set>
 
 namespace getxapi::outreach {
 
@@ -17,14 +18,6 @@ using store::internal::StoreError;
 using store::internal::take;
 
 namespace {
-
-// A dm/send that failed this way may have been delivered: the request went out
-// and no answer said otherwise (5xx, no answer at all, or a 2xx we could not read).
-bool maybe_delivered(Error const& e) {
-  if (!e.request_sent()) return false;
-  int const s = e.http_status();
-  return s == 0 || s >= 500 || (s >= 200 && s < 300);
-}
 
 // Errors about this recipient alone: record them and go on with the others.
 bool recipient_error(ErrorCode code) {
@@ -105,42 +98,39 @@ struct Wanted {
   Timestamp settle_at;
 };
 
-// One inbox walk, newest first, back to `since`: marks every wanted message
-// found as sent and removes it from `wanted`.
+// One inbox walk (the SDK's InboxWalker: newest first, back to `since` minus
+// the skew, loop-guarded and page-bounded): marks every wanted message found
+// as sent and removes it from `wanted`. Returns whose inbox it was.
 Result<std::string> find_in_inbox(Client& client, Journal& journal, std::string_view campaign,
                                   RunOptions const& options, Timestamp since,
                                   std::map<std::string, Wanted>& wanted, ReconcileReport& report) {
   auto const clock = options.clock ? options.clock : system_clock();
-  ListDmsRequest request{options.auth_token, {}, options.reconcile_page_size};
-  internal::WalkGuard guard("reconcile inbox walk", options.max_inbox_pages);
-  std::set<std::string> seen;
-  std::string sender_id;
-  for (;;) {
-    auto page = client.list_dms(request);
-    if (!page) return std::move(page).error();
-    ++report.pages;
-    if (sender_id.empty()) sender_id = page->user_id;
-    bool older_seen = false;
-    bool progressed = false;
-    for (auto const& m : page->items) {
-      progressed |= seen.insert(m.id).second;
-      if (m.created_at && *m.created_at < since) {
-        older_seen = true;
-        continue;
-      }
-      if (!page->user_id.empty() && m.sender_id != page->user_id) continue;
-      auto it = wanted.find(match_key(m.recipient_id, m.text));
-      if (it == wanted.end()) continue;
-      take(journal.mark_sent(campaign, it->second.seq, m.id, true,
-                             m.created_at.value_or(clock->system_now())));
-      wanted.erase(it);
-      ++report.found;
-    }
-    if (wanted.empty() || older_seen || !page->has_more || page->next_cursor.empty()) break;
-    if (auto stop = guard.next(page->next_cursor, progressed)) return *stop;
-    request.cursor = page->next_cursor;
+  InboxWalkOptions rules;
+  rules.max_pages = static_cast<std::size_t>(std::max<std::int64_t>(1, options.max_inbox_pages));
+  rules.since = since;
+  rules.skew = options.reconcile_skew;
+  rules.page_size = options.reconcile_page_size;
+  InboxWalker walker(client, options.auth_token, rules);
+  auto failed = walker.for_each([&](Message& m) {
+    auto const& me = walker.inbox_user_id();
+    if (!me.empty() && m.sender_id != me) return true;
+    auto it = wanted.find(match_key(m.recipient_id, m.text));
+    if (it == wanted.end()) return true;
+    take(journal.mark_sent(campaign, it->second.seq, m.id, true,
+                           m.created_at.value_or(clock->system_now())));
+    wanted.erase(it);
+    ++report.found;
+    return !wanted.empty();
+  });
+  report.pages += static_cast<std::int64_t>(walker.pages());
+  if (failed) return *failed;
+  if (!wanted.empty() && !walker.reached_window_start() && !walker.next_cursor().empty()) {
+    // Cut by the page bound before reaching the oldest mark: cannot tell.
+    return Error(ErrorCode::kInvalidResponse, "reconcile inbox walk: stopped at its bound of " +
+                                                  std::to_string(options.max_inbox_pages) +
+                                                  " page(s)");
   }
-  return sender_id;
+  return walker.inbox_user_id();
 }
 
 Result<ReconcileReport> reconcile_rows(Client& client, Journal& journal, std::string_view campaign,
@@ -157,8 +147,7 @@ Result<ReconcileReport> reconcile_rows(Client& client, Journal& journal, std::st
     wanted.emplace(match_key(r.user_id, r.text), Wanted{r.seq, settles_at(r, options, now)});
     if (r.sending_at && *r.sending_at < since) since = *r.sending_at;
   }
-  auto sender = find_in_inbox(client, journal, campaign, options, since - options.reconcile_skew,
-                              wanted, report);
+  auto sender = find_in_inbox(client, journal, campaign, options, since, wanted, report);
   if (!sender) return std::move(sender).error();
   // Walked back past every `sending` mark without a match: not delivered, once
   // settled. Before that a slow server may still deliver it: leave it alone.
@@ -515,7 +504,7 @@ class CampaignRun {
 
   // The one place that says what a failed call means for the campaign.
   Next classify(Error const& e) const {
-    if (maybe_delivered(e)) return Next::kUnsettled;
+    if (e.may_have_taken_effect()) return Next::kUnsettled;
     if (e.code() == ErrorCode::kDailyLimitReached) return Next::kPause;
     if (recipient_error(e.code())) return Next::kSkip;
     if (campaign_error(e.code())) return Next::kStop;
