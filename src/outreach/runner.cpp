@@ -1,21 +1,23 @@
 #include <getxapi/outreach/audience.hpp>
 #include <getxapi/outreach/runner.hpp>
+#include <getxapi/outreach/stop.hpp>
 #include <getxapi/outreach/template.hpp>
 
-#include "run_lock.hpp"
+#include "store/error.hpp"
+#include "store/run_lock.hpp"
+#include "walk.hpp"
 
+#include <getxapi/inbox_walker.hpp>
+
+#include <algorithm>
 #include <map>
 
 namespace getxapi::outreach {
-namespace {
 
-// A dm/send that failed this way may have been delivered: the request went out
-// and no answer said otherwise (5xx, no answer at all, or a 2xx we could not read).
-bool maybe_delivered(Error const& e) {
-  if (!e.request_sent()) return false;
-  int const s = e.http_status();
-  return s == 0 || s >= 500 || (s >= 200 && s < 300);
-}
+using store::internal::StoreError;
+using store::internal::take;
+
+namespace {
 
 // Errors about this recipient alone: record them and go on with the others.
 bool recipient_error(ErrorCode code) {
@@ -38,6 +40,8 @@ bool campaign_error(ErrorCode code) {
     case ErrorCode::kApiKeyRejected:
     case ErrorCode::kLoginChallenge:
     case ErrorCode::kBudgetExceeded:
+    case ErrorCode::kStoreError:
+    case ErrorCode::kBusy:
       return true;
     default:
       return false;
@@ -78,6 +82,546 @@ std::string match_key(std::string const& recipient_id, std::string const& text) 
   return recipient_id + '\x1f' + text;
 }
 
+std::chrono::milliseconds settle_span(RunOptions const& o) {
+  return o.request_timeout + std::chrono::duration_cast<std::chrono::milliseconds>(o.inbox_margin);
+}
+
+// When a `sending` row settles: as recorded, or (rows from before settle times
+// were recorded) its mark plus this run's settle span.
+Timestamp settles_at(RecipientRecord const& r, RunOptions const& o, Timestamp now) {
+  if (r.settle_at) return *r.settle_at;
+  return r.sending_at.value_or(now) + settle_span(o);
+}
+
+struct Wanted {
+  std::int64_t seq;
+  Timestamp settle_at;
+};
+
+// One inbox walk (the SDK's InboxWalker: newest first, back to `since` minus
+// the skew, loop-guarded and page-bounded): marks every wanted message found
+// as sent and removes it from `wanted`. Returns whose inbox it was.
+Result<std::string> find_in_inbox(Client& client, Journal& journal, std::string_view campaign,
+                                  RunOptions const& options, Timestamp since,
+                                  std::map<std::string, Wanted>& wanted, ReconcileReport& report) {
+  auto const clock = options.clock ? options.clock : system_clock();
+  InboxWalkOptions rules;
+  rules.max_pages = static_cast<std::size_t>(std::max<std::int64_t>(1, options.max_inbox_pages));
+  rules.since = since;
+  rules.skew = options.reconcile_skew;
+  rules.page_size = options.reconcile_page_size;
+  InboxWalker walker(client, options.auth_token, rules);
+  auto failed = walker.for_each([&](Message& m) {
+    auto const& me = walker.inbox_user_id();
+    if (!me.empty() && m.sender_id != me) return true;
+    auto it = wanted.find(match_key(m.recipient_id, m.text));
+    if (it == wanted.end()) return true;
+    take(journal.mark_sent(campaign, it->second.seq, m.id, true,
+                           m.created_at.value_or(clock->system_now())));
+    wanted.erase(it);
+    ++report.found;
+    return !wanted.empty();
+  });
+  report.pages += static_cast<std::int64_t>(walker.pages());
+  if (failed) return *failed;
+  if (!wanted.empty() && !walker.reached_window_start() && !walker.next_cursor().empty()) {
+    // Cut by the page bound before reaching the oldest mark: cannot tell.
+    return Error(ErrorCode::kInvalidResponse, "reconcile inbox walk: stopped at its bound of " +
+                                                  std::to_string(options.max_inbox_pages) +
+                                                  " page(s)");
+  }
+  return walker.inbox_user_id();
+}
+
+Result<ReconcileReport> reconcile_rows(Client& client, Journal& journal, std::string_view campaign,
+                                       RunOptions const& options) {
+  ReconcileReport report;
+  auto const rows = take(journal.recipients(campaign, RecipientState::kSending));
+  if (rows.empty()) return report;
+  auto const clock = options.clock ? options.clock : system_clock();
+  Timestamp const now = clock->system_now();
+
+  std::map<std::string, Wanted> wanted;  // (recipient id, text) -> row
+  Timestamp since = now;
+  for (auto const& r : rows) {
+    wanted.emplace(match_key(r.user_id, r.text), Wanted{r.seq, settles_at(r, options, now)});
+    if (r.sending_at && *r.sending_at < since) since = *r.sending_at;
+  }
+  auto sender = find_in_inbox(client, journal, campaign, options, since, wanted, report);
+  if (!sender) return std::move(sender).error();
+  // Walked back past every `sending` mark without a match: not delivered, once
+  // settled. Before that a slow server may still deliver it: leave it alone.
+  Timestamp const after_walk = clock->system_now();
+  for (auto const& [key, row] : wanted) {
+    if (after_walk < row.settle_at) {
+      ++report.unsettled;
+      continue;
+    }
+    take(journal.mark_pending(campaign, row.seq));
+    ++report.not_found;
+  }
+  if (!sender->empty()) {
+    auto info = take(journal.campaign(campaign));
+    if (info && info->sender_id.empty()) take(journal.set_sender_id(campaign, *sender));
+  }
+  return report;
+}
+
+// What happens after a failed call for one recipient.
+enum class Next {
+  kSkip,        // about this recipient alone: record it failed, go on
+  kUnsettled,   // may have been delivered: stays `sending` until the inbox or time settles it
+  kRetryNow,    // a short rate limit: wait, then the same recipient again
+  kRetryLater,  // certainly not delivered: pending again, retried in a later round
+  kPause,       // the daily cap or a long rate limit: resume later
+  kStop,        // no other recipient would fare better
+};
+
+// Why a run ends early.
+struct End {
+  RunOutcome outcome;
+  std::optional<Error> error;
+  std::optional<Timestamp> resume_at;
+};
+
+// One run of a campaign, one method per phase. Journal failures are thrown
+// (StoreError) inside the phases and end the run as failed with kStoreError.
+class CampaignRun {
+ public:
+  CampaignRun(Client& client, Journal& journal, CampaignSpec const& spec, RunOptions const& options)
+      : client_(client),
+        journal_(journal),
+        spec_(spec),
+        options_(options),
+        clock_(options.clock ? options.clock : system_clock()),
+        sleeper_(options.sleeper ? options.sleeper : thread_sleeper()),
+        baseline_(client.stats()) {}
+
+  Result<RunReport> run() {
+    auto opened = open();
+    if (!opened) return std::move(opened).error();
+    guarded([&] {
+      if (!options_.dry_run) reconcile_phase();
+      audience();
+      seed_daily_cap();
+      for (int round = 0; round < kRounds && !end_; ++round) {
+        send_round();
+        if (end_ || options_.dry_run) break;
+        if (!settle()) break;
+      }
+    });
+    return finish();
+  }
+
+ private:
+  static constexpr int kRounds = 4;
+
+  bool stop_requested() const { return options_.stop_requested && options_.stop_requested(); }
+  void end(RunOutcome outcome, std::optional<Error> error = {},
+           std::optional<Timestamp> resume_at = {}) {
+    if (!end_) end_ = End{outcome, std::move(error), resume_at};
+  }
+  void save_stats() {
+    if (run_id_ != 0) take(journal_.record_run_stats(run_id_, minus(client_.stats(), baseline_)));
+  }
+  // Runs a phase; a journal failure ends the run (what was committed stays).
+  template <class F>
+  void guarded(F&& phase) {
+    try {
+      phase();
+    } catch (StoreError const& e) {
+      end_.reset();
+      end(RunOutcome::kFailed, e.error());
+    }
+  }
+  // Commits `body` together with this run's billing so far.
+  template <class F>
+  void commit(F&& body) {
+    take(journal_.transaction([&]() -> Result<Committed> {
+      body();
+      save_stats();
+      return Committed{};
+    }));
+  }
+
+  // ---- open: check the spec, take the lock, create or check the campaign ---------------
+  Result<Committed> open() {
+    if (spec_.name.empty()) return invalid("a campaign needs a name");
+    if (options_.auth_token.empty()) return invalid("a campaign needs the sender's auth_token");
+    if (spec_.audience.source.empty()) return invalid("a campaign needs an audience");
+    auto tmpl = MessageTemplate::parse(spec_.message);
+    if (!tmpl) return std::move(tmpl).error();
+    tmpl_ = std::move(*tmpl);
+    key_ = account_key(options_.auth_token);
+    auto lock = store::internal::RunLock::acquire(journal_.path());
+    if (!lock) return std::move(lock).error();
+    lock_.emplace(std::move(*lock));
+    auto existing = journal_.campaign(spec_.name);
+    if (!existing) return std::move(existing).error();
+    auto created = *existing ? check_same(**existing) : create();
+    if (!created) return created;
+    auto run = journal_.begin_run(spec_.name, "run", options_.pacing, clock_->system_now());
+    if (!run) return std::move(run).error();
+    run_id_ = *run;
+    return Committed{};
+  }
+
+  Result<Committed> check_same(CampaignInfo const& existing) const {
+    if (existing.audience.describe() != spec_.audience.describe()) {
+      return invalid("campaign " + spec_.name + " was created with audience " +
+                     existing.audience.describe() + "; use a new campaign name for " +
+                     spec_.audience.describe());
+    }
+    if (existing.message != spec_.message) {
+      return invalid("campaign " + spec_.name +
+                     " was created with a different message; use a new campaign name to "
+                     "send another message");
+    }
+    if (existing.account_key != key_) {
+      return invalid("campaign " + spec_.name +
+                     " was started from another account (a different auth_token)");
+    }
+    return Committed{};
+  }
+
+  Result<Committed> create() {
+    std::optional<std::vector<NewRecipient>> recipients;
+    if (spec_.audience.kind == Audience::Kind::kFile) {
+      auto lines = read_recipients_file(spec_.audience.source);
+      if (!lines) return std::move(lines).error();
+      recipients.emplace();
+      for (auto& line : *lines) {
+        if (line.user_name.empty() && tmpl_->uses_user_name()) {
+          return invalid("the message uses {userName} but the recipients file lists ids (" +
+                         line.id + "), whose handles are unknown; list handles instead");
+        }
+        recipients->push_back(NewRecipient{line.id, line.user_name, {}, std::nullopt});
+      }
+    }
+    auto info = journal_.create_campaign(spec_, key_, clock_->system_now(), std::move(recipients));
+    if (!info) return std::move(info).error();
+    return Committed{};
+  }
+
+  // ---- reconcile: settle what was left in flight -----------------------------------------
+  // False when the inbox could not be read (rows stay `sending`).
+  bool reconcile_phase() {
+    auto r = reconcile_rows(client_, journal_, spec_.name, options_);
+    save_stats();
+    if (!r) {
+      // Rows stay `sending` (never resent blindly); stop only if nothing else could work.
+      if (campaign_error(r.error().code())) end(RunOutcome::kFailed, r.error());
+      last_error_ = r.error();
+      return false;
+    }
+    report_.reconciled_sent += r->found;
+    report_.reconciled_pending += r->not_found;
+    report_.sent += r->found;
+    report_.recovered += r->found;
+    return true;
+  }
+
+  // ---- audience: page by page, each page committed with the cursor after it -------------
+  void audience() {
+    auto info = take(journal_.campaign(spec_.name));
+    internal::WalkGuard guard("followers walk of " + spec_.audience.source,
+                              options_.max_audience_pages);
+    while (!end_ && info && !info->audience_complete) {
+      if (stop_requested()) return end(RunOutcome::kInterrupted);
+      auto page = client_.followers(info->audience.source, info->audience_cursor);
+      if (!page) {
+        save_stats();
+        return end(RunOutcome::kFailed, std::move(page).error());
+      }
+      ++report_.audience_pages;
+      std::vector<NewRecipient> batch;
+      batch.reserve(page->items.size());
+      for (auto const& u : page->items) {
+        batch.push_back(NewRecipient{u.id, u.user_name, u.name, u.can_dm});
+      }
+      std::string const next = page->has_more ? page->next_cursor : std::string();
+      std::int64_t added = 0;
+      commit([&] { added = take(journal_.add_audience_page(spec_.name, batch, next)); });
+      for (auto const& u : page->items) report_.skipped += u.can_dm ? 0 : 1;
+      info = take(journal_.campaign(spec_.name));
+      progress(true, info ? info->audience_pages : 0);
+      if (next.empty()) break;
+      if (auto stop = guard.next(next, added > 0)) return end(RunOutcome::kFailed, *stop);
+    }
+  }
+
+  void seed_daily_cap() {
+    client_.seed_daily_sends(options_.auth_token,
+                             take(journal_.sends_on_day(key_, utc_day(clock_->system_now()))));
+  }
+
+  // ---- send round: every pending recipient once, in audience order ------------------------
+  void send_round() {
+    std::int64_t after = -1;
+    while (!end_) {
+      auto next = take(journal_.next_pending(spec_.name, after));
+      if (!next) return;
+      if (stop_requested()) return end(RunOutcome::kInterrupted);
+      if (options_.limit && send_calls_ >= *options_.limit && !options_.dry_run) {
+        return end(RunOutcome::kLimitReached);
+      }
+      after = next->seq;
+      if (!send_one(std::move(*next))) after -= 1;  // the same recipient again
+    }
+  }
+
+  // False when the same recipient should be tried again at once.
+  bool send_one(RecipientRecord r) {
+    if (r.user_id.empty() && !options_.dry_run && !resolve(r)) return true;
+    if (r.can_dm.has_value() && !*r.can_dm) {
+      take(journal_.mark_skipped(spec_.name, r.seq, "canDm false"));
+      ++report_.skipped;
+      return true;
+    }
+    std::string const text = tmpl_->render(TemplateFields{r.name, r.user_name});
+    if (options_.dry_run) {
+      ++report_.would_send;
+      if (options_.on_dry_run) options_.on_dry_run(r, text);
+      return true;
+    }
+    Timestamp const marked = clock_->system_now();
+    take(journal_.mark_sending(spec_.name, r.seq, text, marked));
+    ++send_calls_;
+    auto sent =
+        client_.send_dm(SendDmRequest{options_.auth_token, Recipient::by_id(r.user_id), text});
+    if (sent) {
+      delivered(r, *sent);
+      return true;
+    }
+    return failed_send(r, marked, sent.error());
+  }
+
+  // A handle from a recipients file: one billed user/info call gives the id
+  // (for exact reconciliation), the display name and canDm. False: skip it now.
+  bool resolve(RecipientRecord& r) {
+    auto user = client_.user_info(r.user_name);
+    ++report_.resolved;
+    if (!user) {
+      Error const& e = user.error();
+      Next const next = e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kForbidden
+                            ? Next::kSkip
+                            : classify(e);
+      if (next == Next::kSkip) {
+        commit([&] { take(journal_.mark_failed(spec_.name, r.seq, e)); });
+        ++report_.failed;
+      } else {
+        apply_failure(next, e);
+      }
+      return false;
+    }
+    bool resolved = false;
+    commit([&] {
+      resolved = take(journal_.resolve(
+          spec_.name, r.seq, NewRecipient{user->id, user->user_name, user->name, user->can_dm}));
+    });
+    if (!resolved) {
+      ++report_.skipped;
+      return false;
+    }
+    r.user_id = user->id;
+    r.user_name = user->user_name;
+    r.name = user->name;
+    r.can_dm = user->can_dm;
+    return true;
+  }
+
+  void delivered(RecipientRecord const& r, Message const& sent) {
+    commit([&] {
+      take(journal_.mark_sent(spec_.name, r.seq, sent.id, sent.recovered, clock_->system_now()));
+      if (!sent.sender_id.empty()) {
+        auto c = take(journal_.campaign(spec_.name));
+        if (c && c->sender_id.empty()) take(journal_.set_sender_id(spec_.name, sent.sender_id));
+      }
+    });
+    ++report_.sent;
+    if (sent.recovered) ++report_.recovered;
+    consecutive_failures_ = 0;
+    progress(false, 0);
+  }
+
+  // False when the same recipient should be tried again at once.
+  bool failed_send(RecipientRecord const& r, Timestamp marked, Error const& e) {
+    Next const next = classify(e);
+    switch (next) {
+      case Next::kUnsettled: {
+        // Could not tell whether X delivered it: it stays `sending` until the
+        // inbox shows it or it settles; never sent blind inside that time.
+        Timestamp const settle =
+            std::max(marked + options_.request_timeout, clock_->system_now()) +
+            std::chrono::duration_cast<std::chrono::milliseconds>(options_.inbox_margin);
+        commit([&] { take(journal_.mark_unsettled(spec_.name, r.seq, settle, e)); });
+        break;
+      }
+      case Next::kSkip:
+        commit([&] { take(journal_.mark_failed(spec_.name, r.seq, e)); });
+        ++report_.failed;
+        consecutive_failures_ = 0;
+        progress(false, 0);
+        return true;
+      default:
+        commit([&] { take(journal_.mark_pending(spec_.name, r.seq, e)); });
+        // A pause or a wait-and-retry does not use up `limit`.
+        if (next == Next::kPause || next == Next::kRetryNow) --send_calls_;
+        break;
+    }
+    return apply_failure(next, e);
+  }
+
+  // What a failure means for the run; false when the same recipient goes again now.
+  bool apply_failure(Next next, Error const& e) {
+    last_error_ = e;
+    switch (next) {
+      case Next::kSkip:
+        return true;
+      case Next::kStop:
+        end(RunOutcome::kFailed, e);
+        return true;
+      case Next::kPause:
+        end(RunOutcome::kPaused, e, resume_time(e));
+        return true;
+      case Next::kRetryNow:
+        if (stop_requested()) {
+          end(RunOutcome::kInterrupted);
+          return true;
+        }
+        sleeper_->sleep_for(
+            std::chrono::duration_cast<std::chrono::milliseconds>(*e.retry_after()));
+        return false;
+      case Next::kUnsettled:
+      case Next::kRetryLater:
+        if (++consecutive_failures_ >= options_.max_consecutive_failures) {
+          end(RunOutcome::kFailed, e);
+        }
+        return true;
+    }
+    return true;
+  }
+
+  // The one place that says what a failed call means for the campaign.
+  Next classify(Error const& e) const {
+    if (e.may_have_taken_effect()) return Next::kUnsettled;
+    if (e.code() == ErrorCode::kDailyLimitReached) return Next::kPause;
+    if (recipient_error(e.code())) return Next::kSkip;
+    if (campaign_error(e.code())) return Next::kStop;
+    if (e.code() == ErrorCode::kRateLimited && e.retry_after()) {
+      return *e.retry_after() > options_.max_rate_limit_wait ? Next::kPause : Next::kRetryNow;
+    }
+    return Next::kRetryLater;
+  }
+
+  Timestamp resume_time(Error const& e) const {
+    Timestamp const now = clock_->system_now();
+    if (e.code() == ErrorCode::kDailyLimitReached) {
+      // The local cap resets at UTC midnight; X may say when its own does.
+      return e.retry_after() && e.attempts() > 0 ? now + *e.retry_after() : next_utc_midnight(now);
+    }
+    return now + e.retry_after().value_or(std::chrono::seconds(0));
+  }
+
+  // ---- settle: ask the inbox about unclear sends, waiting until they settle -----------------
+  // False when the run should not start another round.
+  bool settle() {
+    constexpr int kMaxWaits = 3;  // a clock set back cannot keep the run here
+    for (int waits = 0;; ++waits) {
+      auto counts = take(journal_.counts(spec_.name));
+      if (counts.sending == 0) return counts.pending > 0;
+      if (!reconcile_phase()) return false;
+      auto const rows = take(journal_.recipients(spec_.name, RecipientState::kSending));
+      if (rows.empty()) return take(journal_.counts(spec_.name)).pending > 0;
+      Timestamp const now = clock_->system_now();
+      Timestamp earliest = settles_at(rows.front(), options_, now);
+      for (auto const& r : rows) earliest = std::min(earliest, settles_at(r, options_, now));
+      // Pending rows go first; the unsettled ones are waited for after them.
+      if (take(journal_.counts(spec_.name)).pending > 0) return true;
+      if (waits >= kMaxWaits) return false;
+      if (stop_requested()) {
+        end(RunOutcome::kInterrupted);
+        return false;
+      }
+      auto const wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     earliest - now + std::chrono::milliseconds(1)),
+                                 settle_span(options_));
+      RunProgress p = base_progress();
+      p.settling_until = earliest;
+      if (options_.on_progress) options_.on_progress(p);
+      if (wait.count() > 0) sleeper_->sleep_for(wait);
+      if (stop_requested()) {
+        end(RunOutcome::kInterrupted);
+        return false;
+      }
+    }
+  }
+
+  // ---- finish: the outcome, committed -----------------------------------------------------
+  Result<RunReport> finish() {
+    guarded([&] {
+      save_stats();
+      report_.stats = minus(client_.stats(), baseline_);
+      report_.counts = take(journal_.counts(spec_.name));
+    });
+    if (end_) {
+      report_.outcome = end_->outcome;
+      report_.error = end_->error;
+      report_.resume_at = end_->resume_at;
+    } else if (options_.dry_run || (report_.counts.pending == 0 && report_.counts.sending == 0)) {
+      report_.outcome = RunOutcome::kCompleted;
+    } else {
+      // Typed as the failure that kept them back (transient: running again may work).
+      ErrorCode const code = last_error_ ? last_error_->code() : ErrorCode::kServerError;
+      report_.outcome = RunOutcome::kFailed;
+      report_.error =
+          Error(code, std::to_string(report_.counts.pending) + " pending and " +
+                          std::to_string(report_.counts.sending) +
+                          " unconfirmed recipients are left after repeated failures; run "
+                          "again to retry them");
+    }
+    guarded([&] {
+      take(journal_.finish_run(run_id_, to_string(report_.outcome), clock_->system_now()));
+    });
+    if (end_ && end_->outcome == RunOutcome::kFailed && report_.outcome != RunOutcome::kFailed) {
+      report_.outcome = RunOutcome::kFailed;
+      report_.error = end_->error;
+    }
+    return report_;
+  }
+
+  RunProgress base_progress() {
+    RunProgress p;
+    p.counts = take(journal_.counts(spec_.name));
+    p.sent_this_run = report_.sent;
+    return p;
+  }
+  void progress(bool walking, std::int64_t pages) {
+    if (!options_.on_progress) return;
+    RunProgress p = base_progress();
+    p.audience_walk = walking;
+    p.audience_pages = pages;
+    options_.on_progress(p);
+  }
+
+  Client& client_;
+  Journal& journal_;
+  CampaignSpec const& spec_;
+  RunOptions const& options_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<Sleeper> sleeper_;
+  Stats const baseline_;
+  std::optional<MessageTemplate> tmpl_;
+  std::string key_;
+  std::optional<store::internal::RunLock> lock_;
+  std::int64_t run_id_ = 0;
+  RunReport report_;
+  std::optional<End> end_;
+  std::optional<Error> last_error_;
+  std::int64_t send_calls_ = 0;
+  int consecutive_failures_ = 0;
+};
+
 }  // namespace
 
 std::string_view to_string(RunOutcome outcome) noexcept {
@@ -98,379 +642,41 @@ std::string_view to_string(RunOutcome outcome) noexcept {
 
 Result<ReconcileReport> reconcile(Client& client, Journal& journal, std::string_view campaign,
                                   RunOptions const& options) {
-  ReconcileReport report;
-  auto const rows = journal.recipients(campaign, RecipientState::kSending);
-  if (rows.empty()) return report;
-  auto const clock = options.clock ? options.clock : system_clock();
-
-  std::map<std::string, std::int64_t> wanted;  // (recipient id, text) -> seq
-  Timestamp since = clock->system_now();
-  for (auto const& r : rows) {
-    wanted.emplace(match_key(r.user_id, r.text), r.seq);
-    if (r.sending_at && *r.sending_at < since) since = *r.sending_at;
+  try {
+    return reconcile_rows(client, journal, campaign, options);
+  } catch (StoreError const& e) {
+    return e.error();
   }
-  since -= options.reconcile_skew;
-
-  ListDmsRequest request{options.auth_token, {}, options.reconcile_page_size};
-  std::string sender_id;
-  for (;;) {
-    auto page = client.list_dms(request);
-    if (!page) return std::move(page).error();
-    ++report.pages;
-    if (sender_id.empty() && !page->user_id.empty()) sender_id = page->user_id;
-    bool older_seen = false;
-    for (auto const& m : page->items) {
-      if (m.created_at && *m.created_at < since) {
-        older_seen = true;
-        continue;
-      }
-      if (!page->user_id.empty() && m.sender_id != page->user_id) continue;
-      auto it = wanted.find(match_key(m.recipient_id, m.text));
-      if (it == wanted.end()) continue;
-      journal.mark_sent(campaign, it->second, m.id, true,
-                        m.created_at.value_or(clock->system_now()));
-      wanted.erase(it);
-      ++report.found;
-    }
-    if (wanted.empty() || older_seen || !page->has_more || page->next_cursor.empty()) break;
-    request.cursor = page->next_cursor;
-  }
-  // Walked back past every `sending` mark without a match: never delivered.
-  for (auto const& [key, seq] : wanted) {
-    journal.mark_pending(campaign, seq);
-    ++report.not_found;
-  }
-  if (!sender_id.empty()) {
-    auto info = journal.campaign(campaign);
-    if (info && info->sender_id.empty()) journal.set_sender_id(campaign, sender_id);
-  }
-  return report;
 }
 
 Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec const& spec,
                                RunOptions const& options) {
-  auto const clock = options.clock ? options.clock : system_clock();
-  auto const sleeper = options.sleeper ? options.sleeper : thread_sleeper();
-  auto stop = [&] { return options.stop_requested && options.stop_requested(); };
+  return CampaignRun(client, journal, spec, options).run();
+}
 
-  if (spec.name.empty()) return invalid("a campaign needs a name");
-  if (options.auth_token.empty()) return invalid("a campaign needs the sender's auth_token");
-  if (spec.audience.source.empty()) return invalid("a campaign needs an audience");
-  auto tmpl = MessageTemplate::parse(spec.message);
-  if (!tmpl) return std::move(tmpl).error();
-  std::string const key = account_key(options.auth_token);
-
-  internal::RunLock lock(journal.path());
-  if (!lock.held()) {
-    return Error(ErrorCode::kUnknown, "journal " + journal.path() +
-                                          " is in use by another run (or its .lock file "
-                                          "cannot be created); nothing was sent");
+Result<RunReport> run_campaign(ClientOptions client_options, Journal& journal,
+                               CampaignSpec const& spec, RunOptions options) {
+  options.pacing.apply(client_options.pacing);
+  if (!options.clock) options.clock = client_options.clock ? client_options.clock : system_clock();
+  client_options.clock = options.clock;
+  auto const stop = options.stop_requested;
+  if (!options.sleeper) {
+    options.sleeper = stop ? interruptible_sleeper(stop) : client_options.sleeper;
   }
-
-  RunReport report;
-  std::int64_t run_id = 0;
-  Stats const baseline = client.stats();
-  auto save_stats = [&] {
-    if (run_id != 0) journal.record_run_stats(run_id, minus(client.stats(), baseline));
-  };
-
-  try {
-    auto existing = journal.campaign(spec.name);
-    if (existing) {
-      if (existing->audience.describe() != spec.audience.describe()) {
-        return invalid("campaign " + spec.name + " was created with audience " +
-                       existing->audience.describe() + "; use a new campaign name for " +
-                       spec.audience.describe());
-      }
-      if (existing->message != spec.message) {
-        return invalid("campaign " + spec.name +
-                       " was created with a different message; use a new campaign name to "
-                       "send another message");
-      }
-      if (existing->account_key != key) {
-        return invalid("campaign " + spec.name +
-                       " was started from another account (a different auth_token)");
-      }
-    } else if (spec.audience.kind == Audience::Kind::kFile) {
-      auto lines = read_recipients_file(spec.audience.source);
-      if (!lines) return std::move(lines).error();
-      std::vector<NewRecipient> recipients;
-      for (auto& line : *lines) {
-        if (line.user_name.empty() && tmpl->uses_user_name()) {
-          return invalid("the message uses {userName} but the recipients file lists ids (" +
-                         line.id + "), whose handles are unknown; list handles instead");
-        }
-        recipients.push_back(NewRecipient{line.id, line.user_name, {}, std::nullopt});
-      }
-      journal.create_campaign(spec, key, clock->system_now(), std::move(recipients));
-    } else {
-      journal.create_campaign(spec, key, clock->system_now());
-    }
-    run_id = journal.begin_run(spec.name, "run", options.pacing, clock->system_now());
-  } catch (JournalError const& e) {
-    return Error(ErrorCode::kUnknown, e.what());
+  if (options.sleeper) client_options.sleeper = options.sleeper;
+  if (stop) {
+    // Once asked to stop, do not start a new send because a pause ended; a
+    // retry of the send in flight still goes ahead (the client checks the inbox first).
+    client_options.on_wait = [stop, user = client_options.on_wait](WaitEvent const& event) {
+      bool const pause =
+          event.reason == WaitReason::kSendDelay || event.reason == WaitReason::kRateLimit;
+      if (pause && stop()) return false;
+      return user ? user(event) : true;
+    };
   }
-
-  std::optional<Error> failure;
-  bool interrupted = false, paused = false, limit_reached = false;
-  auto progress = [&](bool walking, std::int64_t pages) {
-    if (!options.on_progress) return;
-    RunProgress p;
-    p.counts = journal.counts(spec.name);
-    p.sent_this_run = report.sent;
-    p.audience_walk = walking;
-    p.audience_pages = pages;
-    options.on_progress(p);
-  };
-  auto do_reconcile = [&]() -> bool {
-    auto r = reconcile(client, journal, spec.name, options);
-    save_stats();
-    if (r) {
-      report.reconciled_sent += r->found;
-      report.reconciled_pending += r->not_found;
-      report.sent += r->found;
-      report.recovered += r->found;
-      return true;
-    }
-    // Rows stay `sending` (never resent blindly); stop only if nothing else could work.
-    if (campaign_error(r.error().code())) failure = r.error();
-    return false;
-  };
-
-  try {
-    // 1. Settle what an earlier, interrupted run left in flight.
-    if (!options.dry_run) do_reconcile();
-
-    // 2. The audience, page by page, each page committed with the cursor after it.
-    auto info = journal.campaign(spec.name);
-    while (!failure && info && !info->audience_complete) {
-      if (stop()) {
-        interrupted = true;
-        break;
-      }
-      auto page = client.followers(info->audience.source, info->audience_cursor);
-      if (!page) {
-        failure = std::move(page).error();
-        save_stats();
-        break;
-      }
-      ++report.audience_pages;
-      std::vector<NewRecipient> batch;
-      batch.reserve(page->items.size());
-      for (auto const& u : page->items) {
-        batch.push_back(NewRecipient{u.id, u.user_name, u.name, u.can_dm});
-        if (!u.can_dm) ++report.skipped;
-      }
-      std::string const next = page->has_more ? page->next_cursor : std::string();
-      journal.transaction([&] {
-        journal.add_audience_page(spec.name, batch, next);
-        save_stats();
-      });
-      info = journal.campaign(spec.name);
-      progress(true, info ? info->audience_pages : 0);
-    }
-
-    // 3. The sends.
-    client.seed_daily_sends(options.auth_token,
-                            journal.sends_on_day(key, utc_day(clock->system_now())));
-    std::int64_t send_calls = 0;
-    int consecutive_failures = 0;
-    constexpr int kRounds = 4;
-    for (int round = 0; round < kRounds && !failure && !interrupted; ++round) {
-      std::int64_t after = -1;
-      bool left_in_flight = false;
-      while (!failure) {
-        auto next = journal.next_pending(spec.name, after);
-        if (!next) break;
-        RecipientRecord r = std::move(*next);
-        if (stop()) {
-          interrupted = true;
-          break;
-        }
-        if (options.limit && send_calls >= *options.limit && !options.dry_run) {
-          limit_reached = true;
-          break;
-        }
-        after = r.seq;
-
-        if (r.user_id.empty()) {
-          if (options.dry_run) {
-            ++report.would_send;
-            if (options.on_dry_run) {
-              options.on_dry_run(r, tmpl->render(TemplateFields{r.name, r.user_name}));
-            }
-            continue;
-          }
-          // A handle from a recipients file: one billed user/info call gives the
-          // id (for exact reconciliation), the display name and canDm.
-          auto user = client.user_info(r.user_name);
-          ++report.resolved;
-          if (!user) {
-            Error const& e = user.error();
-            if (e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kForbidden) {
-              journal.transaction([&] {
-                journal.mark_failed(spec.name, r.seq, e);
-                save_stats();
-              });
-              ++report.failed;
-            } else if (campaign_error(e.code())) {
-              failure = e;
-            } else if (++consecutive_failures >= options.max_consecutive_failures) {
-              failure = e;
-            }
-            continue;
-          }
-          bool resolved = false;
-          journal.transaction([&] {
-            resolved =
-                journal.resolve(spec.name, r.seq,
-                                NewRecipient{user->id, user->user_name, user->name, user->can_dm});
-            save_stats();
-          });
-          if (!resolved) {
-            ++report.skipped;
-            continue;
-          }
-          r.user_id = user->id;
-          r.user_name = user->user_name;
-          r.name = user->name;
-          r.can_dm = user->can_dm;
-        }
-        if (r.can_dm.has_value() && !*r.can_dm) {
-          journal.mark_skipped(spec.name, r.seq, "canDm false");
-          ++report.skipped;
-          continue;
-        }
-
-        std::string const text = tmpl->render(TemplateFields{r.name, r.user_name});
-        if (options.dry_run) {
-          ++report.would_send;
-          if (options.on_dry_run) options.on_dry_run(r, text);
-          continue;
-        }
-
-        journal.mark_sending(spec.name, r.seq, text, clock->system_now());
-        ++send_calls;
-        auto sent =
-            client.send_dm(SendDmRequest{options.auth_token, Recipient::by_id(r.user_id), text});
-        if (sent) {
-          journal.transaction([&] {
-            journal.mark_sent(spec.name, r.seq, sent->id, sent->recovered, clock->system_now());
-            if (!sent->sender_id.empty()) {
-              auto c = journal.campaign(spec.name);
-              if (c && c->sender_id.empty()) journal.set_sender_id(spec.name, sent->sender_id);
-            }
-            save_stats();
-          });
-          ++report.sent;
-          if (sent->recovered) ++report.recovered;
-          consecutive_failures = 0;
-          progress(false, 0);
-          continue;
-        }
-
-        Error const& e = sent.error();
-        if (maybe_delivered(e)) {
-          // Could not tell whether X delivered it: leave it `sending` for the
-          // inbox to decide, never send it blind.
-          save_stats();
-          left_in_flight = true;
-          if (++consecutive_failures >= options.max_consecutive_failures) failure = e;
-          continue;
-        }
-        if (e.code() == ErrorCode::kDailyLimitReached) {
-          journal.transaction([&] {
-            journal.mark_pending(spec.name, r.seq, e);
-            save_stats();
-          });
-          --send_calls;
-          paused = true;
-          failure = e;
-          // The local cap resets at UTC midnight; X may say when its own does.
-          report.resume_at = e.retry_after() && e.attempts() > 0
-                                 ? clock->system_now() + *e.retry_after()
-                                 : next_utc_midnight(clock->system_now());
-          break;
-        }
-        if (recipient_error(e.code())) {
-          journal.transaction([&] {
-            journal.mark_failed(spec.name, r.seq, e);
-            save_stats();
-          });
-          ++report.failed;
-          consecutive_failures = 0;
-          progress(false, 0);
-          continue;
-        }
-        journal.transaction([&] {
-          journal.mark_pending(spec.name, r.seq, e);
-          save_stats();
-        });
-        if (campaign_error(e.code())) {
-          failure = e;
-          break;
-        }
-        if (e.code() == ErrorCode::kRateLimited && e.retry_after()) {
-          if (stop()) {
-            interrupted = true;
-            break;
-          }
-          if (*e.retry_after() > options.max_rate_limit_wait) {
-            paused = true;
-            failure = e;
-            report.resume_at = clock->system_now() + *e.retry_after();
-            break;
-          }
-          sleeper->sleep_for(
-              std::chrono::duration_cast<std::chrono::milliseconds>(*e.retry_after()));
-          after = r.seq - 1;  // the same recipient again
-          --send_calls;
-          continue;
-        }
-        if (++consecutive_failures >= options.max_consecutive_failures) failure = e;
-      }
-      if (failure || interrupted || limit_reached || options.dry_run) break;
-      // Sends this run could not settle: ask the inbox now, so that a
-      // campaign can complete in one run even through 5xx storms.
-      if (left_in_flight || journal.counts(spec.name).sending > 0) {
-        if (!do_reconcile()) break;
-      }
-      if (journal.counts(spec.name).pending == 0) break;
-    }
-  } catch (JournalError const& e) {
-    failure = Error(ErrorCode::kUnknown, e.what());
-  }
-
-  try {
-    save_stats();
-    report.stats = minus(client.stats(), baseline);
-    report.counts = journal.counts(spec.name);
-    if (paused) {
-      report.outcome = RunOutcome::kPaused;
-      report.error = failure;
-    } else if (failure) {
-      report.outcome = RunOutcome::kFailed;
-      report.error = failure;
-    } else if (interrupted) {
-      report.outcome = RunOutcome::kInterrupted;
-    } else if (limit_reached) {
-      report.outcome = RunOutcome::kLimitReached;
-    } else if (options.dry_run || (report.counts.pending == 0 && report.counts.sending == 0)) {
-      report.outcome = RunOutcome::kCompleted;
-    } else {
-      report.outcome = RunOutcome::kFailed;
-      report.error = Error(ErrorCode::kUnknown,
-                           std::to_string(report.counts.pending) + " pending and " +
-                               std::to_string(report.counts.sending) +
-                               " unconfirmed recipients are left after repeated failures; run "
-                               "again to retry them");
-    }
-    journal.finish_run(run_id, to_string(report.outcome), clock->system_now());
-  } catch (JournalError const& e) {
-    report.outcome = RunOutcome::kFailed;
-    report.error = Error(ErrorCode::kUnknown, e.what());
-  }
-  return report;
+  options.request_timeout = client_options.timeout;
+  Client client(std::move(client_options));
+  return CampaignRun(client, journal, spec, options).run();
 }
 
 }  // namespace getxapi::outreach

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -93,9 +94,12 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
   std::string const message = dir.file("message.txt");
   std::ofstream(message) << "Hi {name}! Thanks for following @premium_brand ✨\n";
   Cli cli(sb.url(), dir.file("out.txt"), dir.file("err.txt"));
+  // An unclear send settles after --timeout + --inbox-margin: short here, so that
+  // the rows a kill leaves `sending` settle within the test.
   std::vector<std::string> const run = {
-      "outreach",       "run",           "--campaign",     "launch", "--journal", journal,
-      "--followers-of", "premium_brand", "--message-file", message,  "--delay",   "0.002-0.004"};
+      "--timeout",      "2",     "outreach",       "run",           "--campaign",     "launch",
+      "--journal",      journal, "--followers-of", "premium_brand", "--message-file", message,
+      "--inbox-margin", "0",     "--delay",        "0.002-0.004"};
   std::mt19937 rng(20260302);  // seeded: a failure replays
   int kills = 0;
   int finished_early = 0;
@@ -119,6 +123,9 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
 
   // 2. The worst moment: X delivered the DM, answered 500, and the process dies
   //    before it learns anything more (the 20 s Retry-After keeps it waiting).
+  //    First let the unclear sends of the kills above settle (--timeout 2 +
+  //    --inbox-margin 0): inside that time they are rightly left `sending`.
+  std::this_thread::sleep_for(2100ms);
   auto const faults_before = sb.get("/_sandbox/stats")["faults_applied"].get<int>();
   sb.post("/_sandbox/faults", {{"path", "/twitter/dm/send"},
                                {"status", 500},
@@ -135,8 +142,8 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
     ::kill(pid, SIGKILL);
     ASSERT_EQ(Cli::wait(pid), 128 + SIGKILL) << "the run ended before the fault fired";
     ++kills;
-    auto j = Journal::open(journal);
-    auto const in_flight = j.recipients("launch", RecipientState::kSending);
+    auto j = *Journal::open(journal);
+    auto const in_flight = *j.recipients("launch", RecipientState::kSending);
     ASSERT_EQ(in_flight.size(), 1u) << "the delivered DM should be left `sending`";
     EXPECT_EQ(sb.delivered_from(kPremiumId)[in_flight[0].user_id], 1);
   }
@@ -174,7 +181,9 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
             << faults_fired << " faults fired, " << delivered_count()
             << " of 1400 DMs delivered before the final runs\n";
 
-  // 4. SIGINT: the send in flight is finished, saved, exit 0 with a resume line.
+  // 4. SIGINT: the send in flight is finished, saved, exit 0 with a resume line
+  //    (after the unclear sends of the kills above have settled).
+  std::this_thread::sleep_for(2100ms);
   {
     std::vector<std::string> slow = run;
     slow.back() = "0.05";
@@ -184,8 +193,8 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
     EXPECT_EQ(Cli::wait(pid), 0) << cli.err();
     EXPECT_THAT(cli.err(), HasSubstr("interrupted: progress saved; resume with: getxapi outreach "
                                      "run --campaign launch --journal"));
-    auto j = Journal::open(journal);
-    EXPECT_EQ(j.counts("launch").sending, 0);
+    auto j = *Journal::open(journal);
+    EXPECT_EQ(j.counts("launch")->sending, 0);
   }
 
   // 5. Let it finish.
@@ -238,6 +247,98 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
   ASSERT_EQ(cli.run({"outreach", "status", "--campaign", "launch", "--journal", journal}), 0);
   EXPECT_THAT(cli.out(), HasSubstr("1400 sent"));
   EXPECT_THAT(cli.out(), HasSubstr("billed calls per delivered DM: "));
+}
+
+// Two processes on one journal, reached through a symlink and a hard link: the
+// second `outreach run` is refused with kBusy (exit 1) and sends nothing.
+TEST(OutreachCli, ASecondRunOnTheSameJournalUnderAnotherNameIsBusy) {
+  SandboxFixture sb;
+  ScratchDir dir("outreach-lock");
+  std::string const journal = dir.file("j.db");
+  std::string const message = dir.file("m.txt");
+  std::string const recipients = dir.file("r.txt");
+  std::ofstream(message) << "Hello {name}\n";
+  std::ofstream(recipients) << "1700000000000000002\n1700000000000000010\n";
+  std::filesystem::create_symlink(journal, dir.file("sym.db"));
+  Cli first(sb.url(), dir.file("out1.txt"), dir.file("err1.txt"));
+  Cli second(sb.url(), dir.file("out2.txt"), dir.file("err2.txt"));
+  auto args = [&](std::string const& path) {
+    return std::vector<std::string>{"outreach",       "run",   "--campaign",   "c",
+                                    "--journal",      path,    "--recipients", recipients,
+                                    "--message-file", message, "--delay",      "4"};
+  };
+  pid_t const pid = first.spawn(args(journal));
+  // Wait until the first run has sent its first DM (it then pauses 4 s, holding the lock).
+  auto const deadline = std::chrono::steady_clock::now() + 10s;
+  while (sb.delivered_from(kPremiumId).empty() && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(5ms);
+  }
+  ASSERT_FALSE(sb.delivered_from(kPremiumId).empty()) << first.err();
+  std::filesystem::create_hard_link(journal, dir.file("hard.db"));
+  for (auto const& alias : {dir.file("sym.db"), dir.file("hard.db"), dir.file("x/../j.db")}) {
+    std::filesystem::create_directories(dir.file("x"));
+    EXPECT_EQ(second.run(args(alias)), 1) << alias;
+    EXPECT_THAT(second.err(), HasSubstr("error: kBusy: ")) << alias;
+    EXPECT_THAT(second.err(), HasSubstr("in use by another run")) << alias;
+  }
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(Cli::wait(pid), 0) << first.err();
+  // Nobody got two DMs: the refused runs sent nothing.
+  for (auto const& [id, n] : sb.delivered_from(kPremiumId)) EXPECT_EQ(n, 1) << id;
+}
+
+// `outreach list` says who failed or was skipped and why; stderr that is not a
+// terminal gets whole progress lines with a rate and an ETA.
+TEST(OutreachCli, ListShowsWhoAndWhyAndProgressLinesCarryRateAndEta) {
+  SandboxFixture sb;
+  ScratchDir dir("outreach-list");
+  std::string const journal = dir.file("j.db");
+  std::string const message = dir.file("m.txt");
+  std::string const recipients = dir.file("r.txt");
+  std::ofstream(message) << "Hello {name}\n";
+  // grace accepts DMs; closed_dms (by id) does not; new_account by handle.
+  std::ofstream(recipients) << "1700000000000000002\n1700000000000000003\n@new_account\n";
+  Cli cli(sb.url(), dir.file("out.txt"), dir.file("err.txt"));
+  ASSERT_EQ(
+      cli.run({"outreach", "run", "--campaign", "c", "--journal", journal, "--recipients",
+               recipients, "--message-file", message, "--delay", "0", "--progress-interval", "0"}),
+      0)
+      << cli.err();
+  EXPECT_THAT(cli.err(), HasSubstr("outreach c: "));
+  EXPECT_THAT(cli.err(), HasSubstr("/min, ETA "));
+  EXPECT_EQ(cli.err().find('\r'), std::string::npos) << "no terminal rewrites in a log";
+
+  ASSERT_EQ(
+      cli.run({"outreach", "list", "--campaign", "c", "--journal", journal, "--state", "failed"}),
+      0)
+      << cli.err();
+  EXPECT_THAT(cli.out(), HasSubstr("1700000000000000003"));
+  EXPECT_THAT(cli.out(), HasSubstr("kCannotDm"));
+  EXPECT_THAT(cli.out(), ::testing::Not(HasSubstr("1700000000000000002")));
+
+  ASSERT_EQ(cli.run({"--json", "outreach", "list", "--campaign", "c", "--journal", journal,
+                     "--state", "failed"}),
+            0);
+  std::istringstream lines(cli.out());
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    auto const j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["id"], "1700000000000000003");
+    EXPECT_EQ(j["state"], "failed");
+    EXPECT_EQ(j["error_code"], "kCannotDm");
+    EXPECT_FALSE(j["reason"].get<std::string>().empty());
+    ++n;
+  }
+  EXPECT_EQ(n, 1);
+
+  ASSERT_EQ(
+      cli.run({"outreach", "list", "--campaign", "c", "--journal", journal, "--state", "replied"}),
+      0);
+  EXPECT_THAT(cli.out(), HasSubstr("no replied recipients"));
+  EXPECT_EQ(
+      cli.run({"outreach", "list", "--campaign", "c", "--journal", journal, "--state", "bogus"}),
+      2);
 }
 
 }  // namespace

@@ -52,6 +52,10 @@ std::optional<std::string> Context::env(std::string const& name) const {
 }
 
 getxapi::Client Context::make_client(getxapi::ClientOptions base) {
+  return getxapi::Client(client_options(std::move(base)));
+}
+
+getxapi::ClientOptions Context::client_options(getxapi::ClientOptions base) {
   auto key = env("GETXAPI_API_KEY");
   if (!key) throw UsageError("GETXAPI_API_KEY is not set (export your GetXAPI key)");
   add_secret(*key);
@@ -78,7 +82,7 @@ getxapi::Client Context::make_client(getxapi::ClientOptions base) {
       err << "[getxapi " << getxapi::to_string(level) << "] " << scrub(std::string(line)) << '\n';
     };
   }
-  return getxapi::Client(std::move(base));
+  return base;
 }
 
 std::string Context::auth_token() const {

@@ -55,6 +55,9 @@ class Context {
   /// A client from GETXAPI_API_KEY, GETXAPI_BASE_URL/--base-url, --timeout, --verbose;
   /// throws UsageError when the key is missing. `base` lets a command set pacing etc.
   getxapi::Client make_client(getxapi::ClientOptions base = {});
+  /// The options `make_client` builds its client from (for the outreach runner, which builds
+  /// its own client so pacing, clock and timeout come from one place).
+  getxapi::ClientOptions client_options(getxapi::ClientOptions base = {});
   /// GETXAPI_AUTH_TOKEN, or throws UsageError.
   std::string auth_token() const;
   /// A variable of the environment this context was given; nullopt when unset or empty.

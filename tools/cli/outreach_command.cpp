@@ -9,12 +9,15 @@
 #include "outreach_command.hpp"
 
 #include "context.hpp"
+#include "output.hpp"
 
 #include <getxapi/outreach.hpp>
 
 #include <sys/stat.h>
+#include <chrono>
 #include <cmath>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -36,12 +39,15 @@ struct RunArgs {
   std::string delay = "2-5";
   std::optional<long long> limit;
   bool dry_run = false;
+  int inbox_margin = 60;
+  double progress_interval = 10;
 };
 
 struct CampaignArgs {
   std::string campaign;
   std::string journal;
   bool json = false;
+  std::string state;  // list only
 };
 
 std::string shell_quote(std::string const& s) {
@@ -73,6 +79,7 @@ std::string resume_command(Context const& ctx, RunArgs const& a) {
   cmd += " --message-file " + shell_quote(a.message_file);
   if (a.daily_cap) cmd += " --daily-cap " + std::to_string(*a.daily_cap);
   cmd += " --delay " + shell_quote(a.delay);
+  if (a.inbox_margin != 60) cmd += " --inbox-margin " + std::to_string(a.inbox_margin);
   return cmd;
 }
 
@@ -126,7 +133,28 @@ bool file_exists(std::string const& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-std::string progress_line(std::string const& campaign, out::RunProgress const& p) {
+// "12.0/min, ETA 35m" from what this run sent so far.
+std::string rate_and_eta(out::RunProgress const& p, std::chrono::steady_clock::duration elapsed) {
+  double const minutes = std::chrono::duration<double>(elapsed).count() / 60.0;
+  if (p.sent_this_run == 0 || minutes <= 0) return "rate unknown yet";
+  double const per_minute = static_cast<double>(p.sent_this_run) / minutes;
+  double const left = static_cast<double>(p.counts.pending + p.counts.sending) / per_minute;
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(1);
+  s << per_minute << "/min, ETA ";
+  if (left < 1) {
+    s << "<1m";
+  } else if (left < 120) {
+    s << std::llround(left) << "m";
+  } else {
+    s << left / 60 << "h";
+  }
+  return s.str();
+}
+
+std::string progress_line(std::string const& campaign, out::RunProgress const& p,
+                          std::chrono::steady_clock::duration elapsed) {
   std::ostringstream line;
   line << "outreach " << campaign << ": ";
   if (p.audience_walk) {
@@ -136,8 +164,33 @@ std::string progress_line(std::string const& campaign, out::RunProgress const& p
   }
   auto const& c = p.counts;
   line << c.sent << " sent (" << p.sent_this_run << " this run), " << c.pending << " pending, "
-       << c.skipped << " skipped, " << c.failed << " failed";
+       << c.sending << " unconfirmed, " << c.skipped << " skipped, " << c.failed << " failed; "
+       << rate_and_eta(p, elapsed);
+  if (p.settling_until) {
+    line << "; waiting until " << format_timestamp(*p.settling_until)
+         << " for unclear sends to settle";
+  }
   return line.str();
+}
+
+// On a terminal: one line rewritten in place. Otherwise (a log, cron): a full line
+// every `interval`, so a long run still says how far it is and how long it has left.
+std::function<void(out::RunProgress const&)> progress_printer(Context& ctx, RunArgs const& a) {
+  auto const start = std::chrono::steady_clock::now();
+  if (ctx.stderr_is_tty()) {
+    return [&ctx, &a, start](out::RunProgress const& p) {
+      ctx.progress(progress_line(a.campaign, p, std::chrono::steady_clock::now() - start));
+    };
+  }
+  auto last = std::make_shared<std::optional<std::chrono::steady_clock::time_point>>();
+  auto const interval = std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+      std::chrono::duration<double>(a.progress_interval));
+  return [&ctx, &a, start, last, interval](out::RunProgress const& p) {
+    auto const now = std::chrono::steady_clock::now();
+    if (*last && now - **last < interval && !p.settling_until) return;
+    *last = now;
+    ctx.err << progress_line(a.campaign, p, now - start) << "\n" << std::flush;
+  };
 }
 
 int run(Context& ctx, RunArgs const& a) {
@@ -158,35 +211,25 @@ int run(Context& ctx, RunArgs const& a) {
   std::string const token = ctx.auth_token();
 
   out::SignalStop signals;
-  auto const stop = signals.predicate();
+  // The runner builds the client: pacing, clock, the interruptible sleeper and the
+  // request timeout all come from these options, so they cannot disagree.
+  auto client_options = ctx.client_options();
 
-  getxapi::ClientOptions base;
-  pacing.apply(base.pacing);
-  auto const clock = getxapi::system_clock();
-  base.clock = clock;
-  base.sleeper = out::interruptible_sleeper(stop);
-  // Once asked to stop, do not start a new send just because a pause ended;
-  // a retry of the send in flight still goes ahead (the client checks the inbox first).
-  base.on_wait = [stop](getxapi::WaitEvent const& event) {
-    return !(stop() && (event.reason == getxapi::WaitReason::kSendDelay ||
-                        event.reason == getxapi::WaitReason::kRateLimit));
-  };
-  auto client = ctx.make_client(std::move(base));
-
-  out::Journal journal = out::Journal::open(a.journal);
+  auto opened = out::Journal::open(a.journal);
+  if (!opened) return ctx.fail(opened.error());
+  out::Journal& journal = *opened;
   out::RunOptions options;
   options.auth_token = token;
   options.pacing = pacing;
   if (a.limit) options.limit = *a.limit;
   options.dry_run = a.dry_run;
-  options.clock = clock;
-  options.sleeper = out::interruptible_sleeper(stop);
-  options.stop_requested = stop;
-  if (ctx.stderr_is_tty()) {
-    options.on_progress = [&](out::RunProgress const& p) {
-      ctx.progress(progress_line(a.campaign, p));
-    };
+  options.stop_requested = signals.predicate();
+  if (a.inbox_margin < 0) throw UsageError("--inbox-margin must be 0 or more seconds");
+  options.inbox_margin = std::chrono::seconds(a.inbox_margin);
+  if (!(a.progress_interval >= 0) || !std::isfinite(a.progress_interval)) {
+    throw UsageError("--progress-interval must be 0 or more seconds");
   }
+  options.on_progress = progress_printer(ctx, a);
   if (a.dry_run) {
     options.on_dry_run = [&](out::RecipientRecord const& r, std::string const& text) {
       if (ctx.global.json) {
@@ -200,7 +243,7 @@ int run(Context& ctx, RunArgs const& a) {
     };
   }
 
-  auto result = out::run_campaign(client, journal, spec, options);
+  auto result = out::run_campaign(std::move(client_options), journal, spec, options);
   ctx.end_progress();
   if (!result) return ctx.fail(result.error());
   auto const& report = *result;
@@ -267,15 +310,19 @@ int run(Context& ctx, RunArgs const& a) {
   return code == kExitOk ? kExitFailure : code;
 }
 
-out::Journal open_existing(CampaignArgs const& a) {
+getxapi::Result<out::Journal> open_existing(CampaignArgs const& a) {
   if (!file_exists(a.journal)) throw UsageError("no journal at " + a.journal);
   return out::Journal::open(a.journal);
 }
 
 int status(Context& ctx, CampaignArgs const& a) {
   auto journal = open_existing(a);
-  auto s = out::campaign_status(journal, a.campaign, getxapi::system_clock()->system_now());
-  if (!s) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!journal) return ctx.fail(journal.error());
+  auto s = out::campaign_status(*journal, a.campaign, getxapi::system_clock()->system_now());
+  if (!s && s.error().code() == getxapi::ErrorCode::kInvalidArgument) {
+    throw UsageError(s.error().message());
+  }
+  if (!s) return ctx.fail(s.error());
   if (a.json || ctx.global.json) {
     ctx.out << out::to_json(*s).dump() << "\n";
   } else {
@@ -286,11 +333,13 @@ int status(Context& ctx, CampaignArgs const& a) {
 
 int replies(Context& ctx, CampaignArgs const& a) {
   auto journal = open_existing(a);
-  if (!journal.campaign(a.campaign))
-    throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!journal) return ctx.fail(journal.error());
+  auto campaign = journal->campaign(a.campaign);
+  if (!campaign) return ctx.fail(campaign.error());
+  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
-  auto report = out::scan_replies(client, journal, a.campaign, token);
+  auto report = out::scan_replies(client, *journal, a.campaign, token);
   if (!report) return ctx.fail(report.error());
   if (ctx.global.json) {
     ctx.out << nlohmann::json{{"campaign", a.campaign},
@@ -307,14 +356,60 @@ int replies(Context& ctx, CampaignArgs const& a) {
   return kExitOk;
 }
 
-// Exceptions from the journal become "error: kUnknown: journal ...", exit 1.
-int guarded(Context& ctx, std::function<int()> const& body) {
-  try {
-    return body();
-  } catch (out::JournalError const& e) {
-    ctx.end_progress();
-    return ctx.fail(getxapi::Error(getxapi::ErrorCode::kUnknown, e.what()));
+// One recipient as `list` prints it: who, and why they are where they are.
+nlohmann::json recipient_json(out::RecipientRecord const& r, std::string const& state) {
+  nlohmann::json j = {{"seq", r.seq},
+                      {"id", r.user_id},
+                      {"userName", r.user_name},
+                      {"name", r.name},
+                      {"state", state},
+                      {"attempts", r.attempts},
+                      {"reason", r.reason},
+                      {"error_code", r.error_code}};
+  if (r.replied_at) j["replied_at"] = format_timestamp(*r.replied_at);
+  if (r.sent_at) j["sent_at"] = format_timestamp(*r.sent_at);
+  if (!r.message_id.empty()) j["message_id"] = r.message_id;
+  return j;
+}
+
+int list(Context& ctx, CampaignArgs const& a) {
+  static std::string const kStates = "pending, sending, sent, skipped, failed or replied";
+  bool const replied = a.state == "replied";
+  auto const state = replied ? std::optional<out::RecipientState>(out::RecipientState::kSent)
+                             : out::parse_recipient_state(a.state);
+  if (!state) throw UsageError("--state: expected " + kStates + ", got \"" + a.state + "\"");
+  auto journal = open_existing(a);
+  if (!journal) return ctx.fail(journal.error());
+  auto campaign = journal->campaign(a.campaign);
+  if (!campaign) return ctx.fail(campaign.error());
+  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  auto rows = journal->recipients(a.campaign, *state);
+  if (!rows) return ctx.fail(rows.error());
+  Table table({{"SEQ", Table::Align::kRight},
+               {"ID"},
+               {"USERNAME"},
+               {"CODE"},
+               {"ATTEMPTS", Table::Align::kRight},
+               {replied ? "REPLIED_AT" : "REASON"}});
+  for (auto const& r : *rows) {
+    if (replied && !r.replied_at) continue;
+    if (ctx.global.json || a.json) {
+      print_json_line(ctx.out, recipient_json(r, a.state));
+      continue;
+    }
+    table.add_row({std::to_string(r.seq), cell(r.user_id),
+                   cell(r.user_name.empty() ? "" : "@" + r.user_name), cell(r.error_code),
+                   std::to_string(r.attempts),
+                   replied ? short_time(r.replied_at) : cell(r.reason, 80)});
   }
+  if (!(ctx.global.json || a.json)) {
+    if (table.rows() == 0) {
+      ctx.out << "no " << a.state << " recipients in campaign " << a.campaign << "\n";
+    } else {
+      table.print(ctx.out);
+    }
+  }
+  return kExitOk;
 }
 
 void add_campaign_options(CLI::App& cmd, std::string& campaign, std::string& journal) {
@@ -347,29 +442,43 @@ void register_outreach(CLI::App& root, Context& ctx) {
   run_cmd->add_option("--delay", run_args->delay,
                       "Seconds between sends: S or MIN-MAX (default 2-5)");
   run_cmd->add_option("--limit", run_args->limit, "At most N sends in this run");
+  run_cmd->add_option("--inbox-margin", run_args->inbox_margin,
+                      "Seconds the inbox may take to show a DM a slow server delivered late; an "
+                      "unclear send is never re-sent before --timeout plus this (default 60)");
+  run_cmd->add_option("--progress-interval", run_args->progress_interval,
+                      "When stderr is not a terminal: seconds between progress lines (default "
+                      "10; 0: after every recipient)");
   run_cmd->add_flag("--dry-run", run_args->dry_run,
                     "Fetch the audience and print each message; send nothing");
-  run_cmd->callback([&ctx, run_args] {
-    ctx.run([&ctx, run_args] { return guarded(ctx, [&] { return run(ctx, *run_args); }); });
-  });
+  run_cmd->callback(
+      [&ctx, run_args] { ctx.run([&ctx, run_args] { return run(ctx, *run_args); }); });
 
   auto status_args = std::make_shared<CampaignArgs>();
   auto* status_cmd = outreach->add_subcommand(
       "status", "Counts by state, spend, billed calls per DM, and the time left");
   add_campaign_options(*status_cmd, status_args->campaign, status_args->journal);
   status_cmd->add_flag("--json", status_args->json, "One JSON object");
-  status_cmd->callback([&ctx, status_args] {
-    ctx.run(
-        [&ctx, status_args] { return guarded(ctx, [&] { return status(ctx, *status_args); }); });
-  });
+  status_cmd->callback(
+      [&ctx, status_args] { ctx.run([&ctx, status_args] { return status(ctx, *status_args); }); });
+
+  auto list_args = std::make_shared<CampaignArgs>();
+  auto* list_cmd = outreach->add_subcommand(
+      "list", "The recipients in one state, with their reasons (failed, skipped, replied, ...)");
+  add_campaign_options(*list_cmd, list_args->campaign, list_args->journal);
+  list_cmd
+      ->add_option("--state", list_args->state,
+                   "pending, sending, sent, skipped, failed or replied")
+      ->required();
+  list_cmd->add_flag("--json", list_args->json, "One JSON object per recipient");
+  list_cmd->callback(
+      [&ctx, list_args] { ctx.run([&ctx, list_args] { return list(ctx, *list_args); }); });
 
   auto replies_args = std::make_shared<CampaignArgs>();
   auto* replies_cmd =
       outreach->add_subcommand("replies", "Walk the inbox and mark the recipients who answered");
   add_campaign_options(*replies_cmd, replies_args->campaign, replies_args->journal);
   replies_cmd->callback([&ctx, replies_args] {
-    ctx.run(
-        [&ctx, replies_args] { return guarded(ctx, [&] { return replies(ctx, *replies_args); }); });
+    ctx.run([&ctx, replies_args] { return replies(ctx, *replies_args); });
   });
 }
 

@@ -46,6 +46,9 @@ struct RecipientRecord {
   std::optional<Timestamp> sending_at;
   std::optional<Timestamp> sent_at;
   std::optional<Timestamp> replied_at;
+  /// For a `sending` row whose dm/send failed ambiguously: until then it is
+  /// never sent again, even if the inbox does not show it.
+  std::optional<Timestamp> settle_at;
 };
 
 }  // namespace getxapi::outreach

@@ -41,10 +41,14 @@ struct RunProgress {
   std::int64_t sent_this_run = 0;
   bool audience_walk = false;  ///< True while the audience is being fetched.
   std::int64_t audience_pages = 0;
+  /// Set while the run waits for sends of unknown outcome to settle (see
+  /// `RunOptions::inbox_margin`): when the earliest of them does.
+  std::optional<Timestamp> settling_until;
 };
 
-/// How to run. The client's pacing must be configured from `pacing`
-/// (`CampaignPacing::apply`) and its clock must be `clock`.
+/// How to run. Give these with a `ClientOptions` to `run_campaign`, which
+/// builds the client from them (pacing, clock, sleeper, stop), so they cannot
+/// disagree.
 struct RunOptions {
   /// The sender's X session. Secret: never stored (the journal keeps a fingerprint).
   std::string auth_token;
@@ -59,6 +63,22 @@ struct RunOptions {
   std::chrono::seconds reconcile_skew{120};
   /// dm/list page size for reconciliation walks (1..100).
   int reconcile_page_size = 100;
+  /// A dm/send that may have been delivered (timeout, 5xx, dropped after the
+  /// request went out, an unreadable 2xx) settles `request_timeout +
+  /// inbox_margin` after its `sending` mark (or after the call returned, if
+  /// later). Until then it stays `sending` and is never sent again, whatever
+  /// the inbox shows; after it, an inbox that does not show it means not
+  /// delivered. `inbox_margin` is how long the inbox may take to show a DM
+  /// that a slow server delivered after the client gave up.
+  std::chrono::seconds inbox_margin{60};
+  /// The client's request timeout (`ClientOptions::timeout`). Set by the
+  /// `ClientOptions` overload of `run_campaign`; give it yourself with a `Client`.
+  std::chrono::milliseconds request_timeout{30'000};
+  /// Page bounds of the walks (each also ends on a repeated cursor, or after
+  /// pages that bring nothing new): the audience walk per run, and each
+  /// inbox walk of reconciliation.
+  std::int64_t max_audience_pages = 15'000;
+  std::int64_t max_inbox_pages = 50;
   /// Stop the run after this many sends in a row failed transiently.
   int max_consecutive_failures = 5;
   /// Wait at most this long when X rate-limits a send with `retry_after`; longer pauses the run.
@@ -96,11 +116,13 @@ struct RunReport {
 
 /// Looks for every `sending` recipient of `campaign` in the sender's inbox
 /// (dm/list, newest first, back to the earliest `sending` mark minus `skew`):
-/// a message to that recipient id with the same text means sent, none means
-/// pending. Rows stay `sending` if the inbox cannot be read.
+/// a message to that recipient id with the same text means sent; none means
+/// pending once the row has settled (see `RunOptions::inbox_margin`), and
+/// nothing yet before. Rows stay `sending` if the inbox cannot be read.
 struct ReconcileReport {
   std::int64_t found = 0;
   std::int64_t not_found = 0;
+  std::int64_t unsettled = 0;  ///< Not in the inbox, but not settled yet: left `sending`.
   std::int64_t pages = 0;
 };
 GETXAPI_OUTREACH_EXPORT Result<ReconcileReport> reconcile(Client& client, Journal& journal,
@@ -112,8 +134,20 @@ GETXAPI_OUTREACH_EXPORT Result<ReconcileReport> reconcile(Client& client, Journa
 /// audience walk, and sends to each pending recipient in audience order,
 /// marking `sending` (committed) before each dm/send and `sent` after.
 ///
-/// Fails (kInvalidArgument, nothing sent) when the spec is unusable or differs
-/// from the campaign's, or the journal is in use by another run.
+/// Fails, with nothing sent, when the spec is unusable or differs from the
+/// campaign's (kInvalidArgument), when another run holds the journal under any
+/// name (kBusy), or when the journal cannot be written (kStoreError).
+///
+/// This overload builds the client from `client_options`: the campaign's
+/// pacing, `options.clock`, `options.sleeper`, a stop check before each pause
+/// and the request timeout are set from one place, so client and runner agree.
+GETXAPI_OUTREACH_EXPORT Result<RunReport> run_campaign(ClientOptions client_options,
+                                                       Journal& journal, CampaignSpec const& spec,
+                                                       RunOptions options);
+
+/// The same with a client you built (e.g. over a mock connection). Its pacing
+/// must come from `options.pacing` (`CampaignPacing::apply`), its clock must
+/// be `options.clock` and its timeout `options.request_timeout`.
 GETXAPI_OUTREACH_EXPORT Result<RunReport> run_campaign(Client& client, Journal& journal,
                                                        CampaignSpec const& spec,
                                                        RunOptions const& options);
