@@ -1,8 +1,8 @@
 // getxapi dm send (--to NAME | --to-id ID) TEXT
 // getxapi dm list [--all] [--count N] [--cursor CURSOR] [--limit N]
 #include "commands.hpp"
+#include "listing.hpp"
 #include "output.hpp"
-#include "paging.hpp"
 
 #include <istream>
 #include <iterator>
@@ -66,24 +66,15 @@ int send(Context& ctx, SendOptions const& o) {
 int list(Context& ctx, ListOptions const& o) {
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
-  Table table = message_table();
-  std::size_t printed = 0;
-  auto const limit = static_cast<std::size_t>(o.limit);
-  auto full = [&] { return limit != 0 && printed >= limit; };
-  auto emit = [&](Message const& message) {
-    if (ctx.global.json) {
-      print_json_line(ctx.out, wire_json(message));
-    } else {
-      add_message_row(table, message);
-    }
-    ++printed;
-  };
-  auto flush_table = [&] {
-    if (!ctx.global.json && table.rows() > 0) table.print(ctx.out);
-    ctx.out.flush();
-  };
+  Listing<Message> listing(ctx,
+                           {message_table(),
+                            add_message_row,
+                            [](Message const& m) { return wire_json(m); },
+                            {},
+                            "no messages on this page",
+                            "no messages"},
+                           o.limit);
   std::optional<int> const count = o.count > 0 ? std::optional<int>(o.count) : std::nullopt;
-
   if (!o.all) {
     ListDmsRequest request;
     request.auth_token = token;
@@ -91,47 +82,18 @@ int list(Context& ctx, ListOptions const& o) {
     request.count = count;
     auto page = client.list_dms(request);
     if (!page) return ctx.fail(page.error());
-    bool cut = false;
-    for (auto const& message : page->items) {
-      if (full()) {
-        cut = true;
-        break;
-      }
-      emit(message);
-    }
-    flush_table();
-    if (!ctx.global.json && printed == 0) ctx.err << "no messages on this page\n";
-    // After a page cut short by --limit, the next cursor would silently skip the rest of it.
-    if (page->has_more && !cut) print_next_cursor(ctx, page->next_cursor);
-    return kExitOk;
+    return listing.page(page->items, page->has_more, page->next_cursor);
   }
-
   RangeOptions range_options;
   range_options.cursor = o.cursor;
   range_options.page_size = count;
-  if (limit != 0) range_options.limit = limit;
+  if (o.limit != 0) range_options.limit = static_cast<std::size_t>(o.limit);
   auto range = client.all_dms(token, range_options);
-  std::size_t shown_pages = 0;
-  for (auto const& message : range) {
-    if (!message) {
-      flush_table();
-      int const status = ctx.fail(message.error());
-      print_resume_hint(ctx, range.next_cursor());
-      return status;
-    }
-    emit(*message);
-    // Every page, and every so often within one, without a terminal write per user.
-    if (range.pages_fetched() != shown_pages || range.items_yielded() % 25 == 0) {
-      shown_pages = range.pages_fetched();
-      ctx.progress("inbox: " + std::to_string(printed) + " messages (" +
-                   std::to_string(shown_pages) + (shown_pages == 1 ? " page)" : " pages)"));
-    }
-    if (full()) break;
-  }
-  ctx.end_progress();
-  flush_table();
-  if (!ctx.global.json && printed == 0) ctx.err << "no messages\n";
-  return kExitOk;
+  ProgressMeter meter(ctx, "inbox", "messages");
+  return listing.walk(range, meter, [&] {
+    return std::to_string(listing.printed()) + " messages (" + pages_text(range.pages_fetched()) +
+           ")";
+  });
 }
 
 }  // namespace

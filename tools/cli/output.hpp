@@ -17,9 +17,16 @@ namespace getxapi::cli {
 /// Code points in `utf8` (the width a terminal gives most scripts; invalid bytes count one each).
 std::size_t display_width(std::string_view utf8);
 
-/// `text` made safe for one table cell: control characters (newlines, escape sequences a
-/// hostile profile could carry) become spaces, and it is cut to `max_width` code points,
-/// ending in "…" when cut. 0 keeps the whole text.
+/// `text` made safe for a terminal or a log line: control characters are shown as escapes
+/// (`\x1b`, `\r`, `\n`, `\t`; C1 controls and bidirectional overrides as `\u009b`,
+/// `\u202e`; invalid UTF-8 bytes as `\xff`), so a server-supplied string can neither clear
+/// the screen nor forge a second line. Every server-supplied string the CLI writes goes
+/// through it (or through `cell`, which uses it).
+std::string escape_control(std::string_view text);
+
+/// `text` made safe for one table cell (as `escape_control`) and cut to `max_width` columns
+/// (code points; an escape counts as wide as it is written), ending in "…" when cut.
+/// 0 keeps the whole text.
 std::string cell(std::string_view text, std::size_t max_width = 0);
 
 /// Left-aligned columns separated by two spaces; right-aligned ones are for numbers.
@@ -35,6 +42,7 @@ class Table {
   /// Cells are printed as given: pass them through `cell()` first.
   void add_row(std::vector<std::string> cells);
   std::size_t rows() const { return rows_.size(); }
+  void clear() { rows_.clear(); }
   void print(std::ostream& os) const;
 
  private:
