@@ -19,8 +19,12 @@ void register_completion(CLI::App& root, Context& ctx);
 void register_user(CLI::App& root, Context& ctx);
 /// `followers` and `following`.
 void register_follows(CLI::App& root, Context& ctx);
-/// `dm send` and `dm list`.
+/// `dm send`, `dm list`, `dm conversations` and `dm thread`.
 void register_dm(CLI::App& root, Context& ctx);
+/// `dm conversations` and `dm thread` under `dm`.
+void register_conversation_commands(CLI::App& dm, Context& ctx);
+/// `--tab all|requests|hidden` (default all).
+void add_tab_option(CLI::App& cmd, std::string& tab);
 
 /// One line of stdin without its line ending (nullopt at end of input); on a terminal,
 /// `prompt` is shown on stderr and echo is off while the user types.

@@ -1,12 +1,15 @@
 // getxapi dm send (--to NAME | --to-id ID) TEXT
-// getxapi dm list [--all] [--count N] [--cursor CURSOR] [--limit N]
+// getxapi dm list [--all] [--count N] [--cursor CURSOR] [--limit N] [--tab TAB]
+// (dm conversations and dm thread: conversation_command.cpp)
 #include "commands.hpp"
 #include "listing.hpp"
 #include "output.hpp"
 
+#include <functional>
 #include <istream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -27,6 +30,7 @@ struct ListOptions {
   int count = 0;  // 0: the server's default
   std::string cursor;
   int limit = 0;  // 0: no limit
+  std::string tab = "all";
 };
 
 int send(Context& ctx, SendOptions const& o) {
@@ -63,32 +67,63 @@ int send(Context& ctx, SendOptions const& o) {
   return kExitOk;
 }
 
+// The users lookups of the pages seen so far, so a walk's rows name people.
+struct Directory {
+  std::string owner_id;
+  std::map<std::string, DmUser, std::less<>> users;
+
+  void add(MessagePage const& page) {
+    if (owner_id.empty()) owner_id = page.user_id;
+    for (auto const& [id, user] : page.users) users.insert_or_assign(id, user);
+  }
+  People people() const {
+    return {owner_id, [this](std::string_view id) -> DmUser const* {
+              auto it = users.find(id);
+              return it == users.end() ? nullptr : &it->second;
+            }};
+  }
+};
+
 int list(Context& ctx, ListOptions const& o) {
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
+  Directory directory;
   Listing<Message> listing(ctx,
                            {message_table(),
-                            add_message_row,
+                            [&directory](Table& table, Message const& m) {
+                              add_message_row(table, m, directory.people());
+                            },
                             [](Message const& m) { return wire_json(m); },
                             {},
                             "no messages on this page",
                             "no messages"},
                            o.limit);
-  std::optional<int> const count = o.count > 0 ? std::optional<int>(o.count) : std::nullopt;
+  ListDmsRequest request;
+  request.auth_token = token;
+  request.cursor = o.cursor;
+  request.count = o.count > 0 ? std::optional<int>(o.count) : std::nullopt;
+  request.tab = parse_inbox_tab(o.tab).value_or(InboxTab::kAll);
   if (!o.all) {
-    ListDmsRequest request;
-    request.auth_token = token;
-    request.cursor = o.cursor;
-    request.count = count;
     auto page = client.list_dms(request);
     if (!page) return ctx.fail(page.error());
+    directory.add(*page);
     return listing.page(page->items, page->has_more, page->next_cursor);
   }
+  // all_dms does not keep the pages' users lookups: walk dm/list here, through the same
+  // guarded Range (a repeated cursor ends it).
   RangeOptions range_options;
   range_options.cursor = o.cursor;
-  range_options.page_size = count;
   if (o.limit != 0) range_options.limit = static_cast<std::size_t>(o.limit);
-  auto range = client.all_dms(token, range_options);
+  Range<Message> range(
+      [&client, &directory, request](std::string const& cursor) -> Result<Range<Message>::Chunk> {
+        ListDmsRequest r = request;
+        r.cursor = cursor;
+        auto page = client.list_dms(r);
+        if (!page) return page.error();
+        directory.add(*page);
+        return Range<Message>::Chunk{std::move(page->items), page->next_cursor, page->has_more};
+      },
+      range_options);
   ProgressMeter meter(ctx, "inbox", "messages");
   return listing.walk(range, meter, [&] {
     return std::to_string(listing.printed()) + " messages (" + pages_text(range.pages_fetched()) +
@@ -99,7 +134,8 @@ int list(Context& ctx, ListOptions const& o) {
 }  // namespace
 
 void register_dm(CLI::App& root, Context& ctx) {
-  auto* dm = root.add_subcommand("dm", "Send and list direct messages (needs GETXAPI_AUTH_TOKEN)");
+  auto* dm =
+      root.add_subcommand("dm", "Send, list and read direct messages (needs GETXAPI_AUTH_TOKEN)");
   dm->require_subcommand(1);
 
   auto s = std::make_shared<SendOptions>();
@@ -135,13 +171,17 @@ void register_dm(CLI::App& root, Context& ctx) {
   list_cmd->add_option("--limit", l->limit, "Print at most N messages")
       ->type_name("N")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  add_tab_option(*list_cmd, l->tab);
   list_cmd->footer(
       "Without --all, one page is printed and, when there are more, its next cursor: on\n"
       "stderr as `next cursor: C`, or under --json as a last stdout line\n"
       "{\"has_more\":true,\"next_cursor\":\"C\"}. Each --json line is GetXAPI's message object\n"
-      "(id, createdAt, senderId, recipientId, text, media).\n"
+      "(id, conversationId, createdAt, senderId, recipientId, text, media, ...); the table\n"
+      "names people as @handle (Name) from the page's users lookup.\n"
       "Example: getxapi --json dm list --all --count 100 --limit 1000");
   list_cmd->callback([&ctx, l] { ctx.run([&ctx, l] { return list(ctx, *l); }); });
+
+  register_conversation_commands(*dm, ctx);
 }
 
 }  // namespace getxapi::cli

@@ -231,9 +231,64 @@ Table message_table() {
                 {"TEXT", A::kLeft}});
 }
 
-void add_message_row(Table& table, Message const& message) {
-  table.add_row({cell(message.id), short_time(message.created_at), cell(message.sender_id),
-                 cell(message.recipient_id), cell(message.text, kTextWidth)});
+std::string People::label(std::string const& id) const {
+  DmUser const* user = find ? find(id) : nullptr;
+  if (user == nullptr || user->screen_name.empty()) return cell(id);
+  std::string text = "@" + cell(user->screen_name);
+  if (!user->name.empty()) text += " (" + cell(user->name) + ")";
+  return text;
+}
+
+void add_message_row(Table& table, Message const& message, People const& people) {
+  // An undecrypted message has no text: say so rather than print an empty cell.
+  std::string const text = message.text.empty() ? "(no text)" : cell(message.text, kTextWidth);
+  table.add_row({cell(message.id), short_time(message.created_at),
+                 cell(people.label(message.sender_id), kNameWidth),
+                 cell(people.label(message.recipient_id), kNameWidth), text});
+}
+
+Table conversation_table() {
+  using A = Table::Align;
+  return Table({{"ID", A::kLeft},
+                {"TYPE", A::kLeft},
+                {"UNREAD", A::kLeft},
+                {"WITH", A::kLeft},
+                {"LAST_AT", A::kLeft},
+                {"LAST_MESSAGE", A::kLeft}});
+}
+
+void add_conversation_row(Table& table, Conversation const& conversation, People const& people) {
+  std::string with;
+  for (auto const& user : conversation.others(people.owner_id)) {
+    if (!with.empty()) with += ", ";
+    with += user.screen_name.empty() ? cell(user.id) : "@" + cell(user.screen_name);
+  }
+  std::string last;
+  std::string at;
+  if (auto const& m = conversation.last_message) {
+    at = short_time(m->created_at);
+    std::string const who =
+        m->sender_id == people.owner_id ? std::string("you") : people.label(m->sender_id);
+    last = cell(who + ": " + (m->text.empty() ? std::string("(no text)") : m->text), kTextWidth);
+  }
+  table.add_row({cell(conversation.id), cell(conversation.type), conversation.unread ? "*" : "",
+                 cell(with, kTextWidth), at, last});
+}
+
+nlohmann::json wire_json(Conversation const& conversation) {
+  nlohmann::json j = conversation.raw.is_object() ? conversation.raw : nlohmann::json::object();
+  if (!j.contains("conversation_id")) j["conversation_id"] = conversation.id;
+  nlohmann::json participants = nlohmann::json::array();
+  for (auto const& p : conversation.participants) {
+    if (p.raw.is_object() && !p.raw.empty()) {
+      participants.push_back(p.raw);
+    } else {
+      participants.push_back({{"id", p.id}, {"screen_name", p.screen_name}, {"name", p.name}});
+    }
+  }
+  j["participants"] = std::move(participants);
+  if (conversation.last_message) j["last_message"] = wire_json(*conversation.last_message);
+  return j;
 }
 
 void print_user_details(std::ostream& os, User const& user) {

@@ -1,12 +1,14 @@
 // How results are printed: aligned tables for people, one JSON object per line for programs.
 #pragma once
 
+#include <getxapi/conversation.hpp>
 #include <getxapi/message.hpp>
 #include <getxapi/user.hpp>
 
 #include <nlohmann/json.hpp>
 
 #include <cstddef>
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <string_view>
@@ -64,9 +66,23 @@ std::string short_time(std::optional<Timestamp> const& t);
 /// ID, USERNAME, NAME, FOLLOWERS, CAN_DM.
 Table user_table();
 void add_user_row(Table& table, User const& user);
+/// Who a DM page names: the inbox owner and the `users` lookup, so tables show
+/// `@handle (Name)` instead of bare ids. An empty lookup shows ids.
+struct People {
+  std::string owner_id;
+  std::function<DmUser const*(std::string_view id)> find;
+  /// `@grace_h (Grace H)` when the lookup knows `id`, else `id`; escaped, not cut.
+  std::string label(std::string const& id) const;
+};
+
 /// ID, CREATED_AT, FROM, TO, TEXT (cut).
 Table message_table();
-void add_message_row(Table& table, Message const& message);
+void add_message_row(Table& table, Message const& message, People const& people = {});
+/// ID, TYPE, UNREAD (`*`), WITH (the other participants' @handles), LAST_AT, LAST_MESSAGE.
+Table conversation_table();
+void add_conversation_row(Table& table, Conversation const& conversation, People const& people);
+/// GetXAPI's conversation object: `raw` with `participants` and `last_message` put back.
+nlohmann::json wire_json(Conversation const& conversation);
 /// Every field of one user, one `field: value` per line.
 void print_user_details(std::ostream& os, User const& user);
 
