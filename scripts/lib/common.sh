@@ -7,7 +7,7 @@ GETXAPI_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 GETXAPI_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libcli11-dev
-  libgtest-dev libgmock-dev libbenchmark-dev openssl
+  libgtest-dev libgmock-dev libbenchmark-dev openssl help2man
 )
 
 # ensure_packages PKG...: installs what is missing (apt-get, as root), or

@@ -11,6 +11,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -146,6 +147,74 @@ TEST_F(CliBinaryTest, UnknownFlagExitsTwo) {
   auto r = run_binary({"--bogus"}, env());
   EXPECT_EQ(r.status, 2);
   EXPECT_THAT(r.err, StartsWith("error: kInvalidArgument: "));
+}
+
+// Like run_binary, but stderr is a pipe the test reads (what cron and journald give).
+ProcessRun run_binary_stderr_pipe(std::vector<std::string> args, std::vector<std::string> env) {
+  int fds[2];
+  if (::pipe(fds) != 0) return {};
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_adddup2(&actions, fds[1], 2);
+  posix_spawn_file_actions_addclose(&actions, fds[0]);
+  args.insert(args.begin(), GETXAPI_CLI_EXECUTABLE);
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (auto& e : env) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  ProcessRun run;
+  pid_t pid = 0;
+  int const spawned =
+      ::posix_spawn(&pid, GETXAPI_CLI_EXECUTABLE, &actions, nullptr, argv.data(), envp.data());
+  posix_spawn_file_actions_destroy(&actions);
+  ::close(fds[1]);
+  char buf[4096];
+  for (ssize_t n; (n = ::read(fds[0], buf, sizeof buf)) > 0;)
+    run.err.append(buf, static_cast<std::size_t>(n));
+  ::close(fds[0]);
+  if (spawned == 0) {
+    int wstatus = 0;
+    ::waitpid(pid, &wstatus, 0);
+    run.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  }
+  return run;
+}
+
+TEST_F(CliBinaryTest, ProgressLinesAppearWhenStderrIsAPipe) {
+  auto e = env();
+  e.push_back("GETXAPI_PROGRESS_SECONDS=0.001");
+  auto r = run_binary_stderr_pipe({"followers", "ada_example", "--all"}, e);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_THAT(r.err, HasSubstr("progress: followers of @ada_example: "));
+  EXPECT_THAT(r.err, HasSubstr(" users/s"));
+  EXPECT_THAT(r.err, Not(HasSubstr("\r")));
+}
+
+TEST_F(CliBinaryTest, VersionNamesTheCommitAndCompletionScriptsParse) {
+  auto version = run_binary({"--version"}, {});
+  EXPECT_EQ(version.status, 0);
+  EXPECT_THAT(version.out, ::testing::ContainsRegex("^getxapi [0-9]+\\.[0-9]+\\.[0-9]+ \\(commit "
+                                                    "([0-9a-f]{12}|unknown)\\)\n$"));
+  auto bash = run_binary({"completion", "bash"}, {});
+  ASSERT_EQ(bash.status, 0);
+  std::string const path = "/tmp/getxapi-completion-test-" + std::to_string(::getpid());
+  std::ofstream(path) << bash.out;
+  // Syntax, then a real completion: `getxapi dm l<TAB>` offers list.
+  std::string const check = "bash -c 'set -e; source " + path +
+                            "; COMP_WORDS=(getxapi dm l); COMP_CWORD=2; _getxapi; "
+                            "[ \"${COMPREPLY[*]}\" = list ]'";
+  EXPECT_EQ(std::system(check.c_str()), 0);
+  std::remove(path.c_str());
+  // Installed next to the binary by the build (share/...), the man page too when help2man is.
+  std::string const share = std::string(GETXAPI_CLI_SHARE_DIR);
+  for (auto const* f : {"/bash-completion/completions/getxapi", "/zsh/site-functions/_getxapi",
+                        "/fish/vendor_completions.d/getxapi.fish"}) {
+    EXPECT_TRUE(std::ifstream(share + f).good()) << share + f;
+  }
 }
 
 }  // namespace

@@ -17,19 +17,42 @@ TEST(CliOutputTest, DisplayWidthCountsCodePoints) {
   EXPECT_EQ(display_width("\xFF\xFE"), 2u);                  // invalid bytes count one each
 }
 
-TEST(CliOutputTest, CellCutsByCodePointsAndNeutralisesControlCharacters) {
-  EXPECT_EQ(cell("line\nbreak\ttab"), "line break tab");
-  EXPECT_EQ(cell("\x1b[31mred"), " [31mred");
+TEST(CliOutputTest, CellCutsByCodePointsAndEscapesControlCharacters) {
+  EXPECT_EQ(cell("line\nbreak\ttab"), "line\\nbreak\\ttab");
+  EXPECT_EQ(cell("\x1b[31mred"), "\\x1b[31mred");
   EXPECT_EQ(cell("a\xC2\x9B"
                  "b"),
-            "a b");  // C1 CSI
+            "a\\u009bb");  // C1 CSI
   EXPECT_EQ(cell("\xFF"
                  "ok"),
-            "?ok");
+            "\\xffok");
   EXPECT_EQ(cell("Zo\xC3\xAB M\xC3\xBCller", 5), "Zo\xC3\xAB \xE2\x80\xA6");
   EXPECT_EQ(display_width(cell("\xE5\xB1\xB1\xE7\x94\xB0\xE5\xA4\xAA\xE9\x83\x8E", 3)), 3u);
   EXPECT_EQ(cell("short", 10), "short");
   EXPECT_EQ(cell("exactly", 7), "exactly");
+  // An escape is never cut in half: it goes whole or not at all.
+  EXPECT_EQ(cell("ab\x1b"
+                 "cdef",
+                 5),
+            "ab\xE2\x80\xA6");
+  EXPECT_EQ(display_width(cell("ab\x1b"
+                               "cdef",
+                               8)),
+            8u);
+}
+
+TEST(CliOutputTest, EscapeControlKeepsServerTextOnOneHarmlessLine) {
+  std::string const hostile = "bad\x1b[2J\x1b[H\r\nsent 1 to @grace_h\x07\x7f";
+  std::string const escaped = escape_control(hostile);
+  EXPECT_EQ(escaped, "bad\\x1b[2J\\x1b[H\\r\\nsent 1 to @grace_h\\x07\\x7f");
+  for (unsigned char c : escaped) EXPECT_TRUE(c >= 0x20 && c < 0x7F) << int(c);
+  // Bidirectional overrides and C1 controls, and invalid UTF-8.
+  EXPECT_EQ(escape_control("a\xE2\x80\xAE"
+                           "b\xC2\x85"
+                           "c\xC0"),
+            "a\\u202eb\\u0085c\\xc0");
+  // Ordinary text, accents and emoji untouched.
+  EXPECT_EQ(escape_control("Zo\xC3\xAB \xF0\x9F\x9A\x80 ok"), "Zo\xC3\xAB \xF0\x9F\x9A\x80 ok");
 }
 
 TEST(CliOutputTest, TableAlignsNonAsciiCellsByCodePoints) {

@@ -13,6 +13,8 @@ struct RunOptions {
   Environment env;
   bool stderr_is_tty = false;
   bool stdin_is_tty = false;
+  /// The clock of progress lines (empty: std::chrono::steady_clock).
+  SteadyNow now;
 };
 
 /// Parses `argv`, runs the selected command and returns the exit status (0, 1 or 2).

@@ -1,12 +1,15 @@
 // getxapi dm send (--to NAME | --to-id ID) TEXT
-// getxapi dm list [--all] [--count N] [--cursor CURSOR] [--limit N]
+// getxapi dm list [--all] [--count N] [--cursor CURSOR] [--limit N] [--tab TAB]
+// (dm conversations and dm thread: conversation_command.cpp)
 #include "commands.hpp"
+#include "listing.hpp"
 #include "output.hpp"
-#include "paging.hpp"
 
+#include <functional>
 #include <istream>
 #include <iterator>
 #include <limits>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -27,6 +30,7 @@ struct ListOptions {
   int count = 0;  // 0: the server's default
   std::string cursor;
   int limit = 0;  // 0: no limit
+  std::string tab = "all";
 };
 
 int send(Context& ctx, SendOptions const& o) {
@@ -63,81 +67,75 @@ int send(Context& ctx, SendOptions const& o) {
   return kExitOk;
 }
 
+// The users lookups of the pages seen so far, so a walk's rows name people.
+struct Directory {
+  std::string owner_id;
+  std::map<std::string, DmUser, std::less<>> users;
+
+  void add(MessagePage const& page) {
+    if (owner_id.empty()) owner_id = page.user_id;
+    for (auto const& [id, user] : page.users) users.insert_or_assign(id, user);
+  }
+  People people() const {
+    return {owner_id, [this](std::string_view id) -> DmUser const* {
+              auto it = users.find(id);
+              return it == users.end() ? nullptr : &it->second;
+            }};
+  }
+};
+
 int list(Context& ctx, ListOptions const& o) {
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
-  Table table = message_table();
-  std::size_t printed = 0;
-  auto const limit = static_cast<std::size_t>(o.limit);
-  auto full = [&] { return limit != 0 && printed >= limit; };
-  auto emit = [&](Message const& message) {
-    if (ctx.global.json) {
-      print_json_line(ctx.out, wire_json(message));
-    } else {
-      add_message_row(table, message);
-    }
-    ++printed;
-  };
-  auto flush_table = [&] {
-    if (!ctx.global.json && table.rows() > 0) table.print(ctx.out);
-    ctx.out.flush();
-  };
-  std::optional<int> const count = o.count > 0 ? std::optional<int>(o.count) : std::nullopt;
-
+  Directory directory;
+  Listing<Message> listing(ctx,
+                           {message_table(),
+                            [&directory](Table& table, Message const& m) {
+                              add_message_row(table, m, directory.people());
+                            },
+                            [](Message const& m) { return wire_json(m); },
+                            {},
+                            "no messages on this page",
+                            "no messages"},
+                           o.limit);
+  ListDmsRequest request;
+  request.auth_token = token;
+  request.cursor = o.cursor;
+  request.count = o.count > 0 ? std::optional<int>(o.count) : std::nullopt;
+  request.tab = parse_inbox_tab(o.tab).value_or(InboxTab::kAll);
   if (!o.all) {
-    ListDmsRequest request;
-    request.auth_token = token;
-    request.cursor = o.cursor;
-    request.count = count;
     auto page = client.list_dms(request);
     if (!page) return ctx.fail(page.error());
-    bool cut = false;
-    for (auto const& message : page->items) {
-      if (full()) {
-        cut = true;
-        break;
-      }
-      emit(message);
-    }
-    flush_table();
-    if (!ctx.global.json && printed == 0) ctx.err << "no messages on this page\n";
-    // After a page cut short by --limit, the next cursor would silently skip the rest of it.
-    if (page->has_more && !cut) print_next_cursor(ctx, page->next_cursor);
-    return kExitOk;
+    directory.add(*page);
+    return listing.page(page->items, page->has_more, page->next_cursor);
   }
-
+  // all_dms does not keep the pages' users lookups: walk dm/list here, through the same
+  // guarded Range (a repeated cursor ends it).
   RangeOptions range_options;
   range_options.cursor = o.cursor;
-  range_options.page_size = count;
-  if (limit != 0) range_options.limit = limit;
-  auto range = client.all_dms(token, range_options);
-  std::size_t shown_pages = 0;
-  for (auto const& message : range) {
-    if (!message) {
-      flush_table();
-      int const status = ctx.fail(message.error());
-      print_resume_hint(ctx, range.next_cursor());
-      return status;
-    }
-    emit(*message);
-    // Every page, and every so often within one, without a terminal write per user.
-    if (range.pages_fetched() != shown_pages || range.items_yielded() % 25 == 0) {
-      shown_pages = range.pages_fetched();
-      ctx.progress("inbox: " + std::to_string(printed) + " messages (" +
-                   std::to_string(shown_pages) + (shown_pages == 1 ? " page)" : " pages)"));
-    }
-    if (full()) break;
-  }
-  ctx.end_progress();
-  flush_table();
-  if (!ctx.global.json && printed == 0) ctx.err << "no messages\n";
-  return kExitOk;
+  if (o.limit != 0) range_options.limit = static_cast<std::size_t>(o.limit);
+  Range<Message> range(
+      [&client, &directory, request](std::string const& cursor) -> Result<Range<Message>::Chunk> {
+        ListDmsRequest r = request;
+        r.cursor = cursor;
+        auto page = client.list_dms(r);
+        if (!page) return page.error();
+        directory.add(*page);
+        return Range<Message>::Chunk{std::move(page->items), page->next_cursor, page->has_more};
+      },
+      range_options);
+  ProgressMeter meter(ctx, "inbox", "messages");
+  return listing.walk(range, meter, [&] {
+    return std::to_string(listing.printed()) + " messages (" + pages_text(range.pages_fetched()) +
+           ")";
+  });
 }
 
 }  // namespace
 
 void register_dm(CLI::App& root, Context& ctx) {
-  auto* dm = root.add_subcommand("dm", "Send and list direct messages (needs GETXAPI_AUTH_TOKEN)");
+  auto* dm =
+      root.add_subcommand("dm", "Send, list and read direct messages (needs GETXAPI_AUTH_TOKEN)");
   dm->require_subcommand(1);
 
   auto s = std::make_shared<SendOptions>();
@@ -173,13 +171,17 @@ void register_dm(CLI::App& root, Context& ctx) {
   list_cmd->add_option("--limit", l->limit, "Print at most N messages")
       ->type_name("N")
       ->check(CLI::Range(1, std::numeric_limits<int>::max()));
+  add_tab_option(*list_cmd, l->tab);
   list_cmd->footer(
       "Without --all, one page is printed and, when there are more, its next cursor: on\n"
       "stderr as `next cursor: C`, or under --json as a last stdout line\n"
       "{\"has_more\":true,\"next_cursor\":\"C\"}. Each --json line is GetXAPI's message object\n"
-      "(id, createdAt, senderId, recipientId, text, media).\n"
+      "(id, conversationId, createdAt, senderId, recipientId, text, media, ...); the table\n"
+      "names people as @handle (Name) from the page's users lookup.\n"
       "Example: getxapi --json dm list --all --count 100 --limit 1000");
   list_cmd->callback([&ctx, l] { ctx.run([&ctx, l] { return list(ctx, *l); }); });
+
+  register_conversation_commands(*dm, ctx);
 }
 
 }  // namespace getxapi::cli

@@ -1,7 +1,7 @@
 // getxapi followers|following NAME [--all] [--can-dm] [--limit N] [--cursor CURSOR]
 #include "commands.hpp"
+#include "listing.hpp"
 #include "output.hpp"
-#include "paging.hpp"
 
 #include <limits>
 #include <memory>
@@ -20,72 +20,36 @@ struct FollowsOptions {
   std::string cursor;
 };
 
+Listing<User>::Spec user_listing(FollowsOptions const& o) {
+  Listing<User>::Spec spec{user_table(),
+                           add_user_row,
+                           [](User const& user) { return wire_json(user); },
+                           {},
+                           "no users on this page",
+                           "no users"};
+  if (o.can_dm) spec.keep = [](User const& user) { return user.can_dm; };
+  return spec;
+}
+
 int list_users(Context& ctx, bool followers, FollowsOptions const& o) {
   auto client = ctx.make_client();
-  Table table = user_table();
-  std::size_t printed = 0;
-  auto const limit = static_cast<std::size_t>(o.limit);
-  auto full = [&] { return limit != 0 && printed >= limit; };
-  auto emit = [&](User const& user) {
-    if (o.can_dm && !user.can_dm) return;
-    if (ctx.global.json) {
-      print_json_line(ctx.out, wire_json(user));
-    } else {
-      add_user_row(table, user);
-    }
-    ++printed;
-  };
-  auto flush_table = [&] {
-    if (!ctx.global.json && table.rows() > 0) table.print(ctx.out);
-    ctx.out.flush();
-  };
-
+  Listing<User> listing(ctx, user_listing(o), o.limit);
   if (!o.all) {
     auto page = followers ? client.followers(o.name, o.cursor) : client.following(o.name, o.cursor);
     if (!page) return ctx.fail(page.error());
-    bool cut = false;
-    for (auto const& user : page->items) {
-      if (full()) {
-        cut = true;
-        break;
-      }
-      emit(user);
-    }
-    flush_table();
-    if (!ctx.global.json && printed == 0) ctx.err << "no users on this page\n";
-    // After a page cut short by --limit, the next cursor would silently skip the rest of it.
-    if (page->has_more && !cut) print_next_cursor(ctx, page->next_cursor);
-    return kExitOk;
+    return listing.page(page->items, page->has_more, page->next_cursor);
   }
-
   RangeOptions range_options;
   range_options.cursor = o.cursor;
   auto range = followers ? client.all_followers(o.name, range_options)
                          : client.all_following(o.name, range_options);
   std::string const what = std::string(followers ? "followers of @" : "accounts @") + o.name +
                            (followers ? "" : " follows");
-  std::size_t shown_pages = 0;
-  for (auto const& user : range) {
-    if (!user) {
-      flush_table();
-      int const status = ctx.fail(user.error());
-      print_resume_hint(ctx, range.next_cursor());
-      return status;
-    }
-    emit(*user);
-    // Every page, and every so often within one, without a terminal write per user.
-    if (range.pages_fetched() != shown_pages || range.items_yielded() % 25 == 0) {
-      shown_pages = range.pages_fetched();
-      ctx.progress(what + ": " + std::to_string(range.items_yielded()) + " fetched, " +
-                   std::to_string(printed) + " shown (" + std::to_string(shown_pages) +
-                   (shown_pages == 1 ? " page)" : " pages)"));
-    }
-    if (full()) break;
-  }
-  ctx.end_progress();
-  flush_table();
-  if (!ctx.global.json && printed == 0) ctx.err << "no users\n";
-  return kExitOk;
+  ProgressMeter meter(ctx, what, "users");
+  return listing.walk(range, meter, [&] {
+    return std::to_string(range.items_yielded()) + " fetched, " +
+           std::to_string(listing.printed()) + " shown (" + pages_text(range.pages_fetched()) + ")";
+  });
 }
 
 void add_follows_command(CLI::App& root, Context& ctx, bool followers) {

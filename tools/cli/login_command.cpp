@@ -45,8 +45,9 @@ std::string trim(std::string text) {
   return text.substr(first, last - first + 1);
 }
 
-// One line of stdin without its line ending; nullopt at end of input.
-std::optional<std::string> read_line(Context& ctx, char const* prompt) {
+}  // namespace
+
+std::optional<std::string> read_secret_line(Context& ctx, char const* prompt) {
   std::unique_ptr<EchoOff> echo_off;
   if (ctx.in_is_terminal) {
     ctx.err << prompt << std::flush;
@@ -60,18 +61,19 @@ std::optional<std::string> read_line(Context& ctx, char const* prompt) {
   return line;
 }
 
-int login(Context& ctx, LoginOptions const& options) {
+Result<LoginResult> login_from_stdin(Context& ctx, getxapi::Client& client,
+                                     std::string const& username, std::string const& email) {
   getxapi::LoginRequest request;
-  request.username = options.username;
-  request.email = options.email;
-  auto password = read_line(ctx, "Password: ");
+  request.username = username;
+  request.email = email;
+  auto password = read_secret_line(ctx, "Password: ");
   if (!password || password->empty()) {
     throw UsageError("no password on stdin (give the password on the first line)");
   }
   request.password = std::move(*password);
   ctx.add_secret(request.password);
   // Base32 tolerates no spaces, but people paste secrets grouped in fours.
-  if (auto totp = read_line(ctx, "TOTP secret (empty if none): ")) {
+  if (auto totp = read_secret_line(ctx, "TOTP secret (empty if none): ")) {
     std::string secret;
     for (char c : trim(*totp)) {
       if (c != ' ') secret += c;
@@ -79,10 +81,20 @@ int login(Context& ctx, LoginOptions const& options) {
     request.totp_secret = std::move(secret);
     ctx.add_secret(request.totp_secret);
   }
-  auto client = ctx.make_client();
   auto result = client.login(request);
+  if (result) {
+    ctx.add_secret(result->auth_token);
+    ctx.add_secret(result->ct0);
+  }
+  return result;
+}
+
+namespace {
+
+int login(Context& ctx, LoginOptions const& options) {
+  auto client = ctx.make_client();
+  auto result = login_from_stdin(ctx, client, options.username, options.email);
   if (!result) return ctx.fail(result.error());
-  ctx.add_secret(result->ct0);
   // The token is the command's output by design, so `export GETXAPI_AUTH_TOKEN=$(...)` works;
   // it is printed alone even under --json.
   ctx.out << result->auth_token << '\n';

@@ -1,6 +1,7 @@
 #include "output.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <ostream>
 #include <utility>
 
@@ -40,36 +41,86 @@ std::size_t display_width(std::string_view utf8) {
   return width;
 }
 
-std::string cell(std::string_view text, std::size_t max_width) {
+namespace {
+
+// The escaped form of the code point of `n` bytes at `i`, or "" when it prints as itself.
+std::string escaped_code_point(std::string_view s, std::size_t i, std::size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  auto const byte = static_cast<unsigned char>(s[i]);
+  auto hex_byte = [](unsigned char b) { return std::string("\\x") + kHex[b >> 4] + kHex[b & 0xF]; };
+  if (n == 1) {
+    if (byte == '\n') return "\\n";
+    if (byte == '\r') return "\\r";
+    if (byte == '\t') return "\\t";
+    if (byte < 0x20 || byte >= 0x7F) return hex_byte(byte);  // C0, DEL, invalid UTF-8
+    return "";
+  }
+  std::uint32_t cp = 0;
+  if (n == 2) {
+    cp = ((byte & 0x1Fu) << 6) | (static_cast<unsigned char>(s[i + 1]) & 0x3Fu);
+  } else if (n == 3) {
+    cp = ((byte & 0x0Fu) << 12) | ((static_cast<unsigned char>(s[i + 1]) & 0x3Fu) << 6) |
+         (static_cast<unsigned char>(s[i + 2]) & 0x3Fu);
+  } else {
+    return "";
+  }
+  // C1 controls (CSI is U+009B) and the bidirectional overrides that reorder what follows.
+  bool const c1 = cp >= 0x80 && cp <= 0x9F;
+  bool const bidi = (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) ||
+                    cp == 0x2028 || cp == 0x2029;
+  if (!c1 && !bidi) return "";
+  std::string out = "\\u";
+  for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xF];
+  return out;
+}
+
+}  // namespace
+
+std::string escape_control(std::string_view text) {
   std::string result;
-  std::size_t width = 0;
+  result.reserve(text.size());
   for (std::size_t i = 0; i < text.size();) {
     std::size_t const n = sequence_length(text, i);
-    if (max_width != 0 && width == max_width) {
-      // Replace the last code point by the ellipsis so the cell keeps its width.
-      std::size_t cut = result.size();
-      do {
-        --cut;
-      } while (cut > 0 && is_continuation(static_cast<unsigned char>(result[cut])));
-      result.resize(cut);
-      result += "\xE2\x80\xA6";
-      return result;
-    }
-    auto const byte = static_cast<unsigned char>(text[i]);
-    bool const c0_or_del = n == 1 && (byte < 0x20 || byte == 0x7F);
-    // U+0080..U+009F (C1 controls, e.g. CSI) are two bytes: C2 80..C2 9F.
-    bool const c1 = n == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0;
-    bool const invalid = n == 1 && byte >= 0x80;
-    if (c0_or_del || c1) {
-      result += ' ';
-    } else if (invalid) {
-      result += '?';
-    } else {
+    std::string escaped = escaped_code_point(text, i, n);
+    if (escaped.empty()) {
       result.append(text.substr(i, n));
+    } else {
+      result += escaped;
     }
-    ++width;
     i += n;
   }
+  return result;
+}
+
+std::string cell(std::string_view text, std::size_t max_width) {
+  // Each code point as printed, with its width (an escape is as wide as its spelling).
+  std::vector<std::pair<std::string, std::size_t>> pieces;
+  std::size_t total = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t const n = sequence_length(text, i);
+    std::string escaped = escaped_code_point(text, i, n);
+    if (escaped.empty()) {
+      pieces.emplace_back(std::string(text.substr(i, n)), 1);
+    } else {
+      std::size_t const width = escaped.size();
+      pieces.emplace_back(std::move(escaped), width);
+    }
+    total += pieces.back().second;
+    i += n;
+  }
+  std::string result;
+  if (max_width == 0 || total <= max_width) {
+    for (auto const& piece : pieces) result += piece.first;
+    return result;
+  }
+  // Room for the ellipsis, which keeps the cell at max_width.
+  std::size_t width = 0;
+  for (auto const& [piece, piece_width] : pieces) {
+    if (width + piece_width + 1 > max_width) break;
+    result += piece;
+    width += piece_width;
+  }
+  result += "\xE2\x80\xA6";
   return result;
 }
 
@@ -180,9 +231,64 @@ Table message_table() {
                 {"TEXT", A::kLeft}});
 }
 
-void add_message_row(Table& table, Message const& message) {
-  table.add_row({cell(message.id), short_time(message.created_at), cell(message.sender_id),
-                 cell(message.recipient_id), cell(message.text, kTextWidth)});
+std::string People::label(std::string const& id) const {
+  DmUser const* user = find ? find(id) : nullptr;
+  if (user == nullptr || user->screen_name.empty()) return cell(id);
+  std::string text = "@" + cell(user->screen_name);
+  if (!user->name.empty()) text += " (" + cell(user->name) + ")";
+  return text;
+}
+
+void add_message_row(Table& table, Message const& message, People const& people) {
+  // An undecrypted message has no text: say so rather than print an empty cell.
+  std::string const text = message.text.empty() ? "(no text)" : cell(message.text, kTextWidth);
+  table.add_row({cell(message.id), short_time(message.created_at),
+                 cell(people.label(message.sender_id), kNameWidth),
+                 cell(people.label(message.recipient_id), kNameWidth), text});
+}
+
+Table conversation_table() {
+  using A = Table::Align;
+  return Table({{"ID", A::kLeft},
+                {"TYPE", A::kLeft},
+                {"UNREAD", A::kLeft},
+                {"WITH", A::kLeft},
+                {"LAST_AT", A::kLeft},
+                {"LAST_MESSAGE", A::kLeft}});
+}
+
+void add_conversation_row(Table& table, Conversation const& conversation, People const& people) {
+  std::string with;
+  for (auto const& user : conversation.others(people.owner_id)) {
+    if (!with.empty()) with += ", ";
+    with += user.screen_name.empty() ? cell(user.id) : "@" + cell(user.screen_name);
+  }
+  std::string last;
+  std::string at;
+  if (auto const& m = conversation.last_message) {
+    at = short_time(m->created_at);
+    std::string const who =
+        m->sender_id == people.owner_id ? std::string("you") : people.label(m->sender_id);
+    last = cell(who + ": " + (m->text.empty() ? std::string("(no text)") : m->text), kTextWidth);
+  }
+  table.add_row({cell(conversation.id), cell(conversation.type), conversation.unread ? "*" : "",
+                 cell(with, kTextWidth), at, last});
+}
+
+nlohmann::json wire_json(Conversation const& conversation) {
+  nlohmann::json j = conversation.raw.is_object() ? conversation.raw : nlohmann::json::object();
+  if (!j.contains("conversation_id")) j["conversation_id"] = conversation.id;
+  nlohmann::json participants = nlohmann::json::array();
+  for (auto const& p : conversation.participants) {
+    if (p.raw.is_object() && !p.raw.empty()) {
+      participants.push_back(p.raw);
+    } else {
+      participants.push_back({{"id", p.id}, {"screen_name", p.screen_name}, {"name", p.name}});
+    }
+  }
+  j["participants"] = std::move(participants);
+  if (conversation.last_message) j["last_message"] = wire_json(*conversation.last_message);
+  return j;
 }
 
 void print_user_details(std::ostream& os, User const& user) {

@@ -14,12 +14,8 @@ void print_next_cursor(Context& ctx, std::string const& next_cursor) {
     print_json_line(ctx.out, nlohmann::json{{"has_more", true}, {"next_cursor", next_cursor}});
     ctx.out.flush();
   } else {
-    ctx.err << "next cursor: " << next_cursor << "  (pass --cursor to get the next page)\n";
+    ctx.note("next cursor: " + next_cursor + "  (pass --cursor to get the next page)");
   }
-}
-
-void print_resume_hint(Context& ctx, std::string const& cursor) {
-  if (!cursor.empty()) ctx.err << "resume with: --cursor " << cursor << '\n';
 }
 
 }  // namespace getxapi::cli
