@@ -53,8 +53,8 @@ struct WorkerOptions {
   /// An ambiguous send (the request went out, no answer said what happened) is
   /// looked for in the inbox every `recheck`, and is re-sent only when the inbox
   /// still does not show it `settle` after the send.
-  std::chrono::seconds recheck{30};
-  std::chrono::seconds settle{600};
+  std::chrono::seconds recheck{15};
+  std::chrono::seconds settle{120};
   /// How far before the earliest `sending` mark the inbox walk goes (clock skew).
   std::chrono::seconds reconcile_skew{120};
   /// First backoff of a transient failure (429, 5xx, network) that the client's
