@@ -152,7 +152,7 @@ auto guarded(F f) -> decltype(f()) {
   try {
     return f();
   } catch (internal::StoreError const& e) {
-    return Error(ErrorCode::kStoreError, e.what());
+    return e.error();
   } catch (std::exception const& e) {
     return Error(ErrorCode::kStoreError, e.what());
   }

@@ -2,7 +2,6 @@
 // the lock up front (BEGIN IMMEDIATE), so claims of two processes serialize.
 #pragma once
 
-#include "sqlite.hpp"
 #include "store.hpp"
 
 #include <memory>

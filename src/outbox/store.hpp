@@ -7,17 +7,17 @@
 #include <getxapi/outbox/entry.hpp>
 #include <getxapi/outbox/status.hpp>
 
+#include "store/error.hpp"
+
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace getxapi::outbox::internal {
 
-class StoreError : public std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
+/// Thrown inside the store; public calls return it as a typed Error (kStoreError, kBusy).
+using StoreError = store::internal::StoreError;
 
 /// Milliseconds since the Unix epoch: what the store keeps.
 std::int64_t to_ms(Timestamp t);
