@@ -285,5 +285,99 @@ TEST(OutboxCrash, ThousandEntriesThreeAccountsKilledOver20TimesExactlyOnce) {
             << st.counts.sent << " DMs (" << st.billed_per_sent() << " per DM, faults on)\n";
 }
 
+#ifdef GETXAPI_CLI_PATH
+std::vector<std::string> lines(std::string const& text) {
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+TEST(OutboxCli, TwoWorkerProcessesOnOneFileDeliverExactlyOnceAndHoldTheCaps) {
+  SandboxFixture sb;
+  ScratchDir dir("outbox-two");
+  std::string const store = dir.file("outbox.db");
+  auto audience = sb.followers("premium_brand");
+  std::vector<std::string> recipients(audience.dmable.begin(), audience.dmable.end());
+  Proc add(base_env(sb.url()), dir.file("add.out"), dir.file("add.err"));
+  // Through the CLI: an id printed, the same id again for a repeated key, exit 0 both times.
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(Proc::wait(add.spawn({GETXAPI_CLI_PATH, "outbox", "add", "--outbox", store, "--to-id",
+                                    recipients[0], "--key", "welcome-0", "Welcome aboard!"})),
+              0)
+        << add.err();
+  }
+  auto ids = lines(add.out());
+  ASSERT_EQ(ids.size(), 2u);
+  EXPECT_EQ(ids[0], ids[1]);
+  EXPECT_EQ(Proc::wait(add.spawn({GETXAPI_CLI_PATH, "outbox", "add", "--outbox", store, "--to",
+                                  "grace_h", "--not-before", "yesterday", "x"})),
+            2);
+  auto outbox = Outbox::open(store);
+  ASSERT_TRUE(outbox);
+  for (int i = 1; i < 300; ++i) {
+    NewEntry n{Recipient::by_id(recipients[static_cast<std::size_t>(i)]),
+               "Alert " + std::to_string(i),
+               "alert-" + std::to_string(i),
+               {},
+               {},
+               {}};
+    ASSERT_TRUE(outbox->enqueue(n));
+  }
+  Proc w1(base_env(sb.url()), dir.file("w1.out"), dir.file("w1.err"));
+  Proc w2(base_env(sb.url()), dir.file("w2.out"), dir.file("w2.err"));
+  std::vector<std::string> const work = {
+      GETXAPI_CLI_PATH,        "outbox",    "work",         "--outbox", store, "--account",
+      "a=TOKEN_A:established", "--account", "b=TOKEN_B:60", "--delay",  "0",   "--once"};
+  pid_t const p1 = w1.spawn(work);
+  pid_t const p2 = w2.spawn(work);
+  EXPECT_EQ(Proc::wait(p1), 0) << w1.err();
+  EXPECT_EQ(Proc::wait(p2), 0) << w2.err();
+  EXPECT_NE(w1.out().find("sent "), std::string::npos);
+  std::cout << "worker 1: " << w1.out() << "worker 2: " << w2.out();
+
+  auto delivered = deliveries(sb);
+  std::int64_t total = 0;
+  for (auto const& [sender, msgs] : delivered) {
+    for (auto const& [key, n] : msgs) {
+      EXPECT_EQ(n, 1) << key;
+      total += n;
+    }
+  }
+  EXPECT_EQ(total, 300);
+  EXPECT_LE(delivered[kGraceId].size(), 60u);
+
+  Proc q(base_env(sb.url()), dir.file("q.out"), dir.file("q.err"));
+  ASSERT_EQ(
+      Proc::wait(q.spawn({GETXAPI_CLI_PATH, "--json", "outbox", "status", "--outbox", store})), 0)
+      << q.err();
+  auto status = json::parse(lines(q.out()).at(0));
+  EXPECT_EQ(status["sent"], 300);
+  EXPECT_EQ(status["queued"], 0);
+  for (auto const& a : status["accounts"]) {
+    if (a["name"] == "b") {
+      EXPECT_LE(a["sentToday"].get<int>(), 60);
+    }
+  }
+  EXPECT_LE(status["billedCallsPerSent"].get<double>(), 1.01);
+  Proc l(base_env(sb.url()), dir.file("l.out"), dir.file("l.err"));
+  ASSERT_EQ(Proc::wait(l.spawn({GETXAPI_CLI_PATH, "outbox", "list", "--outbox", store, "--state",
+                                "sent", "--json"})),
+            0);
+  auto sent = lines(l.out());
+  ASSERT_EQ(sent.size(), 300u);
+  EXPECT_EQ(json::parse(sent[0])["state"], "sent");
+  // No token anywhere in what the CLI wrote or in the store file.
+  std::string const file = slurp(store);
+  for (auto const* secret : {"sandbox-token-ada", "sandbox-token-grace"}) {
+    EXPECT_EQ(file.find(secret), std::string::npos);
+    EXPECT_EQ((w1.out() + w1.err() + w2.out() + w2.err() + q.out() + l.out()).find(secret),
+              std::string::npos);
+  }
+}
+#endif
+
 }  // namespace
 }  // namespace getxapi::outbox::testing
