@@ -2,6 +2,7 @@
 
 #include "sqlite_store.hpp"
 #include "store.hpp"
+#include "store/location.hpp"
 
 #include <cctype>
 #include <mutex>
@@ -169,10 +170,14 @@ Outbox::Outbox(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<Outbox> Outbox::open(std::string const& path) {
   if (path.empty()) return invalid("an outbox needs a path");
+  // A postgresql:// URL is refused until the PostgreSQL store exists (never opened as a file).
+  auto location = store::internal::supported_location(path);
+  if (!location) return location.error();
   return guarded([&]() -> Result<Outbox> {
     auto impl = std::make_shared<Impl>();
     impl->path = path;
-    impl->store = std::make_unique<internal::LockedStore>(internal::open_sqlite_store(path));
+    impl->store =
+        std::make_unique<internal::LockedStore>(internal::open_sqlite_store(location->target));
     return Outbox(std::move(impl));
   });
 }
