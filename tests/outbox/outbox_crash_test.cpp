@@ -285,6 +285,58 @@ TEST(OutboxCrash, ThousandEntriesThreeAccountsKilledOver20TimesExactlyOnce) {
             << st.counts.sent << " DMs (" << st.billed_per_sent() << " per DM, faults on)\n";
 }
 
+// Deliveries per minute of one worker with a pool of 1 and of 3 accounts, each paced
+// at `delay` between its own sends: the pool multiplies what the pacing allows.
+double deliveries_per_minute(SandboxFixture& sb, std::vector<Account> const& accounts, int n,
+                             std::chrono::milliseconds delay, double* billed_per_dm) {
+  ScratchDir dir("outbox-rate");
+  auto outbox = Outbox::open(dir.file("outbox.db"));
+  auto audience = sb.followers("premium_brand");
+  auto it = audience.dmable.begin();
+  for (int i = 0; i < n; ++i, ++it) {
+    NewEntry e{Recipient::by_id(*it),
+               "Rate test " + std::to_string(i) + " " + std::to_string(accounts.size()),
+               {},
+               {},
+               {},
+               {}};
+    EXPECT_TRUE(outbox->enqueue(e));
+  }
+  Client client(sb.client_options());
+  WorkerOptions o;
+  o.accounts = accounts;
+  o.delay_min = o.delay_max = delay;
+  o.once = true;
+  o.poll = 5ms;
+  auto const start = std::chrono::steady_clock::now();
+  auto r = work(client, *outbox, o);
+  auto const elapsed = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(r);
+  EXPECT_EQ(r->sent, n);
+  auto st = *outbox->status();
+  *billed_per_dm = st.billed_per_sent();
+  return n * 60.0 / std::chrono::duration<double>(elapsed).count();
+}
+
+TEST(OutboxThroughput, ThreeAccountsDeliverAboutThreeTimesAsManyAsOne) {
+  SandboxFixture sb;
+  double billed1 = 0, billed3 = 0;
+  auto const delay = 60ms;
+  double const one =
+      deliveries_per_minute(sb, {{"a", "sandbox-token-ada", 1000, false}}, 30, delay, &billed1);
+  double const three = deliveries_per_minute(sb,
+                                             {{"a", "sandbox-token-ada", 1000, false},
+                                              {"b", "sandbox-token-grace", 1000, false},
+                                              {"c", "sandbox-token-new", 500, false}},
+                                             90, delay, &billed3);
+  std::cout << "deliveries per minute at " << delay.count() << " ms per account: 1 account " << one
+            << ", 3 accounts " << three << " (x" << three / one << "); billed calls per DM "
+            << billed1 << " / " << billed3 << "\n";
+  EXPECT_GE(three / one, 2.5);
+  EXPECT_LE(billed1, 1.01);
+  EXPECT_LE(billed3, 1.01);
+}
+
 #ifdef GETXAPI_CLI_PATH
 std::vector<std::string> lines(std::string const& text) {
   std::vector<std::string> out;
