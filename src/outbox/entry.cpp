@@ -3,6 +3,7 @@
 #include <getxapi/outbox/status.hpp>
 #include <getxapi/pacing.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <ostream>
 
@@ -59,9 +60,12 @@ std::string_view to_string(AccountHealth health) noexcept {
 std::ostream& operator<<(std::ostream& os, AccountHealth health) { return os << to_string(health); }
 
 Result<AccountSpec> parse_account_spec(std::string_view text) {
+  // Never echo what follows '=': a token pasted in place of a variable name is a secret.
   auto bad = [&](std::string why) {
+    auto const eq = text.find('=');
     return Error(ErrorCode::kInvalidArgument,
-                 "--account " + std::string(text) + ": " + why + " (expected NAME=ENV_VAR[:TIER])");
+                 "--account " + std::string(text.substr(0, std::min(eq, text.size()))) +
+                     "=...: " + why + " (expected NAME=ENV_VAR[:TIER])");
   };
   auto const eq = text.find('=');
   if (eq == std::string_view::npos || eq == 0) return bad("no NAME=");

@@ -525,7 +525,9 @@ TEST(OutboxAccountSpec, ParsesTiersAndRefusesTokens) {
   EXPECT_FALSE(parse_account_spec("b"));
   EXPECT_FALSE(parse_account_spec("b=B:gold"));
   // What looks like a token pasted in place of a variable name is refused.
-  EXPECT_FALSE(parse_account_spec("b=abc-def.ghi"));
+  auto pasted = parse_account_spec("b=abc-def.ghi");
+  ASSERT_FALSE(pasted);
+  EXPECT_EQ(pasted.error().message().find("abc-def"), std::string::npos);
 }
 
 }  // namespace
