@@ -5,6 +5,18 @@
 #include <thread>
 
 namespace getxapi {
+
+std::int64_t utc_day(Timestamp t) noexcept {
+  return std::chrono::floor<std::chrono::duration<std::int64_t, std::ratio<86400>>>(
+             t.time_since_epoch())
+      .count();
+}
+
+Timestamp next_utc_midnight(Timestamp t) noexcept {
+  return Timestamp(
+      std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) * (utc_day(t) + 1)));
+}
+
 namespace {
 
 class RealClock final : public Clock {

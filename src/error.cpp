@@ -62,6 +62,20 @@ bool Error::is_transient() const noexcept {
   }
 }
 
+bool Error::may_have_taken_effect() const noexcept {
+  // A 5xx came after the server read the request: it may have acted on it.
+  if (code_ == ErrorCode::kServerError) return true;
+  if (!request_sent_) return false;
+  switch (code_) {
+    case ErrorCode::kNetwork:
+    case ErrorCode::kTimeout:
+      return true;
+    default:
+      // The server said yes, but the answer could not be read.
+      return http_status_ >= 200 && http_status_ < 300;
+  }
+}
+
 std::ostream& operator<<(std::ostream& os, Error const& error) {
   os << error.code() << ": " << error.message();
   char const* sep = " [";

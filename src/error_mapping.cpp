@@ -2,6 +2,8 @@
 
 #include "decode.hpp"
 
+#include <getxapi/escape.hpp>
+
 #include <curl/curl.h>
 
 #include <algorithm>
@@ -105,7 +107,10 @@ Error map_http_error(Endpoint endpoint, HttpResponse const& response, Timestamp 
   std::string message = "HTTP " + std::to_string(response.status) + " from " +
                         std::string(endpoint_path(endpoint)) + ": ";
   if (!body.message.empty()) {
-    message += body.message.size() > 500 ? body.message.substr(0, 500) + "..." : body.message;
+    // The server's words, escaped: a message holding ESC [2J or CR LF must not
+    // clear a terminal or forge a log line wherever the error is printed.
+    message += escape_control(body.message.size() > 500 ? body.message.substr(0, 500) + "..."
+                                                        : body.message);
   } else if (response.status >= 300 && response.status < 400) {
     message += "unexpected redirect (not followed)";
   } else {
@@ -118,7 +123,8 @@ Error map_http_error(Endpoint endpoint, HttpResponse const& response, Timestamp 
   Error error(code, std::move(message));
   error.set_http_status(response.status)
       .set_twitter_error_code(body.twitter_error_code)
-      .set_challenge(std::move(body.challenge))
+      .set_challenge(body.challenge ? std::optional<std::string>(escape_control(*body.challenge))
+                                    : std::nullopt)
       .set_retry_after(retry_after)
       .set_endpoint(std::string(endpoint_path(endpoint)))
       .set_request_sent(true);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <utility>
 
 namespace getxapi::internal {
 namespace {
@@ -22,10 +23,7 @@ Pacer::Pacer(PacingOptions const& options, std::shared_ptr<Clock> clock,
              std::shared_ptr<RandomSource> random)
     : options_(options), clock_(std::move(clock)), random_(std::move(random)) {}
 
-std::int64_t Pacer::today() const {
-  auto const since_epoch = clock_->system_now().time_since_epoch();
-  return std::chrono::duration_cast<std::chrono::hours>(since_epoch).count() / 24;
-}
+std::int64_t Pacer::today() const { return utc_day(clock_->system_now()); }
 
 Pacer::Account& Pacer::account_locked(std::string_view account) {
   Account& a = accounts_[std::hash<std::string_view>{}(account)];
@@ -48,9 +46,8 @@ Result<Pacer::Slot> Pacer::reserve(Endpoint endpoint, std::string_view account) 
   if (endpoint == Endpoint::kDmSend) {
     sender = &account_locked(account);
     if (options_.daily_send_cap && sender->sends >= *options_.daily_send_cap) {
-      auto const since_epoch = clock_->system_now().time_since_epoch();
-      auto const midnight = std::chrono::hours(24 * (today() + 1));
-      auto const left = std::chrono::duration_cast<milliseconds>(midnight - since_epoch);
+      auto const now = clock_->system_now();
+      auto const left = std::chrono::duration_cast<milliseconds>(next_utc_midnight(now) - now);
       Error error(ErrorCode::kDailyLimitReached,
                   "daily send cap of " + std::to_string(*options_.daily_send_cap) +
                       " reached for this account; resets at 00:00 UTC");
@@ -107,6 +104,30 @@ Result<Pacer::Slot> Pacer::reserve(Endpoint endpoint, std::string_view account) 
     }
   }
   return slot;
+}
+
+Result<PacerReservation> Pacer::reserve_slot(Endpoint endpoint, std::string_view account) {
+  auto slot = reserve(endpoint, account);
+  if (!slot) return std::move(slot).error();
+  bool const counts = options_.enabled && endpoint == Endpoint::kDmSend;
+  return PacerReservation(counts ? this : nullptr, account, *slot);
+}
+
+PacerReservation::PacerReservation(PacerReservation&& other) noexcept
+    : pacer_(std::exchange(other.pacer_, nullptr)), account_(other.account_), slot_(other.slot_) {}
+
+PacerReservation& PacerReservation::operator=(PacerReservation&& other) noexcept {
+  if (this != &other) {
+    release();
+    pacer_ = std::exchange(other.pacer_, nullptr);
+    account_ = other.account_;
+    slot_ = other.slot_;
+  }
+  return *this;
+}
+
+void PacerReservation::release() noexcept {
+  if (pacer_ != nullptr) std::exchange(pacer_, nullptr)->cancel_send(account_);
 }
 
 void Pacer::cancel_send(std::string_view account) {

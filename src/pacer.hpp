@@ -8,6 +8,7 @@
 #include <getxapi/error.hpp>
 #include <getxapi/pacing.hpp>
 
+#include <array>
 #include <chrono>
 #include <deque>
 #include <map>
@@ -18,21 +19,53 @@
 
 namespace getxapi::internal {
 
+class Pacer;
+
+/// A dm/send's place under the daily cap, held for one attempt: it gives
+/// itself back (the send did not happen) unless committed (it did, or may
+/// have). Other endpoints' reservations have nothing to give back.
+class PacerReservation {
+ public:
+  struct Slot {
+    std::chrono::milliseconds delay{0};
+    WaitReason reason = WaitReason::kRateLimit;
+  };
+  PacerReservation() = default;
+  PacerReservation(Pacer* pacer, std::string_view account, Slot slot)
+      : pacer_(pacer), account_(account), slot_(slot) {}
+  PacerReservation(PacerReservation&& other) noexcept;
+  PacerReservation& operator=(PacerReservation&& other) noexcept;
+  PacerReservation(PacerReservation const&) = delete;
+  PacerReservation& operator=(PacerReservation const&) = delete;
+  ~PacerReservation() { release(); }
+
+  /// How long to wait before sending, and why.
+  Slot const& slot() const noexcept { return slot_; }
+  /// The send counts against the cap: nothing is given back.
+  void commit() noexcept { pacer_ = nullptr; }
+  /// The send certainly did not happen: give its place back now.
+  void release() noexcept;
+
+ private:
+  Pacer* pacer_ = nullptr;
+  std::string_view account_;  // the caller's, which outlives the reservation
+  Slot slot_;
+};
+
 class Pacer {
  public:
   Pacer(PacingOptions const& options, std::shared_ptr<Clock> clock,
         std::shared_ptr<RandomSource> random);
 
   /// A reserved slot: wait `delay` (for `reason`), then send.
-  struct Slot {
-    std::chrono::milliseconds delay{0};
-    WaitReason reason = WaitReason::kRateLimit;
-  };
+  using Slot = PacerReservation::Slot;
 
   /// Reserves a request slot for `endpoint`. Fails with kRateLimited when the
   /// wait would pass `max_wait` or the policy is kFail, and with
   /// kDailyLimitReached when the daily cap for `account` is used up.
   Result<Slot> reserve(Endpoint endpoint, std::string_view account);
+  /// `reserve`, as a reservation that gives a dm/send's place back unless committed.
+  Result<PacerReservation> reserve_slot(Endpoint endpoint, std::string_view account);
 
   /// Gives back a dm/send reservation that certainly did not send.
   void cancel_send(std::string_view account);

@@ -21,6 +21,13 @@ bool is_secret_key(std::string_view key);
 /// Masks the values of secret keys anywhere in `value` (in place).
 void mask_secret_fields(nlohmann::json& value);
 
+/// `text` with the value after every secret key name masked, whatever the
+/// text is: JSON that does not parse (a duplicate key, cut short), a query
+/// string, `key=value` pairs. A key counts when it stands alone (not part of
+/// a longer name) and is followed by `:` or `=`; its value is a quoted string
+/// (to the closing quote, or the end of a truncated text) or a bare word.
+std::string mask_secret_text(std::string_view text);
+
 class Redactor {
  public:
   Redactor() = default;
@@ -32,7 +39,8 @@ class Redactor {
   /// `text` with every remembered secret replaced by "***".
   std::string scrub(std::string_view text) const;
   /// A request or response body for a log line: JSON gets its secret fields
-  /// masked, anything else is scrubbed; both are cut to `max_bytes`.
+  /// masked, anything else is masked by key name (`mask_secret_text`); both
+  /// are scrubbed and cut to `max_bytes`.
   std::string body(std::string_view body, std::size_t max_bytes = 2048) const;
 
  private:

@@ -19,6 +19,26 @@ EndpointStats& EndpointStats::operator+=(EndpointStats const& other) {
   return *this;
 }
 
+EndpointStats& EndpointStats::operator-=(EndpointStats const& other) {
+  calls -= other.calls;
+  requests -= other.requests;
+  retries -= other.retries;
+  waits -= other.waits;
+  wait_ms -= other.wait_ms;
+  billed_calls -= other.billed_calls;
+  spend_micro_usd -= other.spend_micro_usd;
+  errors -= other.errors;
+  refused -= other.refused;
+  recovered -= other.recovered;
+  return *this;
+}
+
+Stats operator-(Stats const& now, Stats const& base) {
+  Stats d = now;
+  for (std::size_t i = 0; i < d.endpoints.size(); ++i) d.endpoints[i] -= base.endpoints[i];
+  return d;
+}
+
 EndpointStats Stats::total() const {
   EndpointStats sum;
   for (auto const& e : endpoints) sum += e;

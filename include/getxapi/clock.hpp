@@ -6,6 +6,7 @@
 #include <getxapi/timestamp.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <memory>
 
 namespace getxapi {
@@ -32,6 +33,11 @@ class GETXAPI_EXPORT RandomSource {
   virtual ~RandomSource() = default;
   virtual double uniform01() = 0;
 };
+
+/// Days since 1970-01-01 in UTC: the day a send counts against for daily caps.
+GETXAPI_EXPORT std::int64_t utc_day(Timestamp t) noexcept;
+/// The first UTC midnight after `t` (when daily caps reset).
+GETXAPI_EXPORT Timestamp next_utc_midnight(Timestamp t) noexcept;
 
 /// The real clock, the real `std::this_thread::sleep_for`, and a seeded
 /// mt19937_64 behind a mutex.

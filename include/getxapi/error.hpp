@@ -64,6 +64,13 @@ class GETXAPI_EXPORT Error {
   /// True when a request body reached the network before the failure, so a
   /// non-idempotent call (dm/send) may have taken effect on the server.
   bool request_sent() const noexcept { return request_sent_; }
+  /// The one place that decides whether the failed call may have taken effect
+  /// on the server anyway (for dm/send: the DM may have been delivered), so a
+  /// caller must check before repeating it: a 5xx; a dropped connection or a
+  /// timeout after the request went out; a 2xx answer that could not be read
+  /// (kInvalidResponse with `http_status()` 2xx). False for everything the
+  /// server refused (4xx) and everything refused before sending.
+  bool may_have_taken_effect() const noexcept;
   /// The API path of the call that failed, e.g. "/twitter/dm/send" (empty if local).
   std::string const& endpoint() const noexcept { return endpoint_; }
 

@@ -5,10 +5,13 @@
 #include <getxapi/client.hpp>
 #include <getxapi/client_options.hpp>
 #include <getxapi/clock.hpp>
+#include <getxapi/connection.hpp>
 #include <getxapi/curl_transport.hpp>
 #include <getxapi/dm.hpp>
 #include <getxapi/endpoint.hpp>
 #include <getxapi/error.hpp>
+#include <getxapi/escape.hpp>
+#include <getxapi/inbox_walker.hpp>
 #include <getxapi/logger.hpp>
 #include <getxapi/login.hpp>
 #include <getxapi/message.hpp>

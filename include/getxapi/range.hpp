@@ -11,6 +11,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -30,8 +32,10 @@ struct RangeOptions {
 /// An input range over `Result<T>`: each page is fetched when the previous
 /// one is used up, so memory stays flat however long the walk. A failure is
 /// yielded once, as an element holding the `Error`, and ends the range. A
-/// page that claims `has_more` but repeats its cursor, lacks one or is empty
-/// ends the range with kInvalidResponse instead of looping forever.
+/// page that claims `has_more` but names a cursor already walked in this range
+/// (its own, or any earlier one: A -> B -> A), lacks one or is empty ends the
+/// range with kInvalidResponse instead of looping forever (billed calls). The
+/// guard keeps one 8-byte hash per page walked.
 ///
 /// @code
 /// for (auto const& user : client.all_followers("ada_example")) {
@@ -123,6 +127,7 @@ class Range {
     std::string next_cursor;
     std::size_t yielded = 0;
     std::size_t pages = 0;
+    std::unordered_set<std::size_t> seen;  // hashes of the cursors walked
   };
 
   void finish() {
@@ -150,6 +155,7 @@ class Range {
       }
       if (!s.fetch || (s.fetched_any && !s.has_more)) return finish();
       std::string const requested = s.next_cursor;
+      s.seen.insert(std::hash<std::string_view>{}(requested));
       auto page = s.fetch(requested);
       ++s.pages;
       if (!page) return yield_error(std::move(page).error());
@@ -159,17 +165,31 @@ class Range {
       s.page_cursor = requested;
       s.has_more = page->has_more;
       s.next_cursor = s.has_more ? std::move(page->next_cursor) : std::string();
-      if (s.has_more && (s.next_cursor.empty() || s.next_cursor == requested || s.items.empty())) {
-        s.pending_error =
-            Error(ErrorCode::kInvalidResponse,
-                  s.items.empty()         ? "page claims has_more but is empty"
-                  : s.next_cursor.empty() ? "page claims has_more but has no next_cursor"
-                                          : "page repeats the cursor it was requested with");
-        s.has_more = false;
-      }
+      if (s.has_more) check_next_page(requested);
     }
     s.current.emplace(std::move(s.items[s.index++]));
     ++s.yielded;
+  }
+
+  // Sets the error that ends the range after this page when its claim of
+  // more pages cannot be followed without walking in circles.
+  void check_next_page(std::string const& requested) {
+    State& s = *state_;
+    char const* problem = nullptr;
+    if (s.items.empty()) {
+      problem = "page claims has_more but is empty";
+    } else if (s.next_cursor.empty()) {
+      problem = "page claims has_more but has no next_cursor";
+    } else if (s.next_cursor == requested) {
+      problem = "page repeats the cursor it was requested with";
+    } else if (s.seen.count(std::hash<std::string_view>{}(s.next_cursor)) != 0) {
+      problem = "page names a cursor already walked (the server's cursors loop)";
+    }
+    if (problem == nullptr) return;
+    s.pending_error = Error(ErrorCode::kInvalidResponse, std::string(problem) + "; stopped after " +
+                                                             std::to_string(s.pages) +
+                                                             (s.pages == 1 ? " page" : " pages"));
+    s.has_more = false;
   }
 
   std::unique_ptr<State> state_;

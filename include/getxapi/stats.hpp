@@ -41,6 +41,8 @@ struct GETXAPI_EXPORT EndpointStats {
   std::int64_t recovered = 0;  ///< dm/send failures found delivered in the inbox.
 
   EndpointStats& operator+=(EndpointStats const& other);
+  /// Field by field: what happened between two snapshots.
+  EndpointStats& operator-=(EndpointStats const& other);
 };
 
 /// A snapshot of a client's counters.
@@ -57,6 +59,10 @@ struct GETXAPI_EXPORT Stats {
   /// Total spend in US dollars.
   double spend_usd() const { return static_cast<double>(total().spend_micro_usd) / 1e6; }
 };
+
+/// What happened between `base` and `now` (two snapshots of one client), per
+/// endpoint: e.g. the cost of one run, `client.stats() - before`.
+GETXAPI_EXPORT Stats operator-(Stats const& now, Stats const& base);
 
 /// A small table: one line per endpoint that was used, then the total.
 GETXAPI_EXPORT std::ostream& operator<<(std::ostream& os, Stats const& stats);
