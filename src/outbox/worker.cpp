@@ -1,3 +1,4 @@
+#include <getxapi/inbox_walker.hpp>
 #include <getxapi/outbox/worker.hpp>
 
 #include "store.hpp"
@@ -23,11 +24,7 @@ using ms = std::chrono::milliseconds;
 
 // A dm/send that failed this way may have been delivered: the request went out
 // and no answer said otherwise (5xx, no answer at all, or a 2xx we could not read).
-bool maybe_delivered(Error const& e) {
-  if (!e.request_sent()) return false;
-  int const s = e.http_status();
-  return s == 0 || s >= 500 || (s >= 200 && s < 300);
-}
+bool maybe_delivered(Error const& e) { return e.may_have_taken_effect(); }
 
 // Errors about the entry alone: a dead letter.
 bool entry_error(ErrorCode code) {
@@ -345,7 +342,6 @@ class Worker {
       if (e.sending_at) since = std::min(since, to_ms(*e.sending_at));
     }
     if (wanted.empty()) return;
-    since -= std::chrono::duration_cast<ms>(o_.reconcile_skew).count();
     auto walked = walk_inbox(account, since, wanted);
     for (auto const& [key, e] : wanted) {
       if (!walked) {
@@ -357,34 +353,30 @@ class Worker {
   }
 
   // Removes what it finds from `wanted`; false (walked_error_ set) if the inbox
-  // could not be read to the end.
+  // could not be read to the end. The core's walker keeps the window, the skew
+  // margin and the loop guard.
   bool walk_inbox(std::string const& account, std::int64_t since,
                   std::map<std::string, Entry const*>& wanted) {
-    ListDmsRequest req{tokens_[account], {}, 100};
-    for (;;) {
-      auto page = client_.list_dms(req);
-      if (!page) {
-        walked_error_ = page.error();
-        if (page.error().code() == ErrorCode::kAuthTokenInvalid) {
-          store_.disable_account(account, "kAuthTokenInvalid: " + describe(page.error()));
-        }
-        return false;
-      }
-      bool older = false;
-      for (auto const& m : page->items) {
-        if (m.created_at && to_ms(*m.created_at) < since) {
-          older = true;
-          continue;
-        }
-        if (!page->user_id.empty() && m.sender_id != page->user_id) continue;
-        auto it = wanted.find(m.recipient_id + '\x1f' + m.text);
-        if (it == wanted.end()) continue;
+    InboxWalkOptions rules;
+    rules.since = from_ms(since);
+    rules.skew = o_.reconcile_skew;
+    rules.page_size = 100;
+    InboxWalker walker(client_, tokens_[account], rules);
+    auto failed = walker.for_each([&](Message& m) {
+      if (!walker.inbox_user_id().empty() && m.sender_id != walker.inbox_user_id()) return true;
+      auto it = wanted.find(m.recipient_id + '\x1f' + m.text);
+      if (it != wanted.end()) {
         delivered(*it->second, account, m, true);
         wanted.erase(it);
       }
-      if (wanted.empty() || older || !page->has_more || page->next_cursor.empty()) return true;
-      req.cursor = page->next_cursor;
+      return !wanted.empty();
+    });
+    if (!failed) return true;
+    walked_error_ = *failed;
+    if (failed->code() == ErrorCode::kAuthTokenInvalid) {
+      store_.disable_account(account, "kAuthTokenInvalid: " + describe(*failed));
     }
+    return false;
   }
 
   // The inbox does not show it: back to the queue, unless it is ambiguous and
