@@ -5,6 +5,9 @@
 #ifdef GETXAPI_CLI_HAS_OUTREACH
 #include "outreach_command.hpp"
 #endif
+#ifdef GETXAPI_CLI_HAS_OUTBOX
+#include "outbox_command.hpp"
+#endif
 
 #include <getxapi/version.hpp>
 
@@ -109,6 +112,9 @@ void build_app(CLI::App& app, Context& ctx) {
   register_dm(app, ctx);
 #ifdef GETXAPI_CLI_HAS_OUTREACH
   register_outreach(app, ctx);
+#endif
+#ifdef GETXAPI_CLI_HAS_OUTBOX
+  register_outbox(app, ctx);
 #endif
   register_completion(app, ctx);
   // After the commands, so they do not inherit it.
