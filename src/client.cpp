@@ -378,7 +378,8 @@ class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
                   internal::encode_list_dms(request.auth_token, request.cursor, request.count));
     call.account = request.auth_token;
     call.redactor.add(request.auth_token);
-    auto page = execute<MessagePage>(call, &internal::decode_message_page);
+    auto page = execute<MessagePage>(
+        call, [](std::string_view body) { return internal::decode_message_page(body); });
     if (page) page->cursor = request.cursor;
     return page;
   }

@@ -3,6 +3,7 @@
 // kInvalidResponse.
 #pragma once
 
+#include <getxapi/conversation.hpp>
 #include <getxapi/login.hpp>
 #include <getxapi/message.hpp>
 #include <getxapi/result.hpp>
@@ -28,8 +29,13 @@ Result<User> decode_user_info(std::string_view body);
 Result<UserPage> decode_user_page(std::string_view body, std::string_view items_key);
 /// dm/send: `{status, msg, data: Message}`.
 Result<Message> decode_send_dm(std::string_view body);
-/// dm/list.
-Result<MessagePage> decode_message_page(std::string_view body);
+/// dm/list, the current answer (conversations, events, users) or the older
+/// one (messages only). `requested_tab` is the page's tab when it does not say.
+Result<MessagePage> decode_message_page(std::string_view body,
+                                        InboxTab requested_tab = InboxTab::kAll);
+/// dm/conversation: one thread's page (messages without a conversation id get
+/// the page's).
+Result<MessagePage> decode_conversation_page(std::string_view body);
 /// user_login: tokens at top level or under `data`.
 Result<LoginResult> decode_login(std::string_view body);
 
@@ -41,6 +47,8 @@ struct ErrorBody {
   std::optional<std::chrono::seconds> retry_after;
 };
 /// Never fails: a body that is not the documented shape gives an empty ErrorBody.
+/// Without a `twitter_error_code`, the code of an X error embedded in the
+/// message (`"HTTP 404: {\"errors\":[{\"code\":279,...}]}"`) is used.
 ErrorBody decode_error_body(std::string_view body);
 
 }  // namespace getxapi::internal

@@ -72,4 +72,26 @@ std::string encode_list_dms(std::string_view auth_token, std::string_view cursor
   return body.dump();
 }
 
+std::string encode_list_dms(ListDmsRequest const& request, std::string_view proxy) {
+  nlohmann::json body = {{"auth_token", request.auth_token}};
+  if (request.tab != InboxTab::kAll) body["tab"] = to_string(request.tab);
+  if (!request.cursor.empty()) body["cursor"] = request.cursor;
+  if (request.count) body["count"] = *request.count;
+  if (!request.ct0.empty()) {
+    body["ct0"] = request.ct0;
+    body["twid"] = request.twid;
+  }
+  if (!proxy.empty()) body["proxy"] = proxy;
+  return body.dump();
+}
+
+std::string encode_conversation(ConversationRequest const& request, std::string_view proxy) {
+  nlohmann::json body = {{"auth_token", request.auth_token},
+                         {"conversation_id", request.conversation_id}};
+  if (!request.cursor.empty()) body["cursor"] = request.cursor;
+  if (request.count) body["count"] = *request.count;
+  if (!proxy.empty()) body["proxy"] = proxy;
+  return body.dump();
+}
+
 }  // namespace getxapi::internal

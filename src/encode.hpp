@@ -23,5 +23,11 @@ std::string encode_send_dm(std::string_view auth_token, Recipient const& recipie
                            std::string_view normalized_recipient, std::string_view text);
 std::string encode_list_dms(std::string_view auth_token, std::string_view cursor,
                             std::optional<int> count);
+/// dm/list with every optional field: `tab` only when not kAll (older
+/// deployments know no tabs), ct0/twid and proxy only when set. `proxy` is the
+/// one to send (the request's, else the client's default).
+std::string encode_list_dms(ListDmsRequest const& request, std::string_view proxy);
+/// dm/conversation; `proxy` as above.
+std::string encode_conversation(ConversationRequest const& request, std::string_view proxy);
 
 }  // namespace getxapi::internal

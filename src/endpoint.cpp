@@ -18,6 +18,8 @@ std::string_view endpoint_path(Endpoint endpoint) noexcept {
       return "/twitter/dm/send";
     case Endpoint::kDmList:
       return "/twitter/dm/list";
+    case Endpoint::kDmConversation:
+      return "/twitter/dm/conversation";
   }
   return "";
 }
@@ -36,6 +38,8 @@ std::string_view to_string(Endpoint endpoint) noexcept {
       return "dm/send";
     case Endpoint::kDmList:
       return "dm/list";
+    case Endpoint::kDmConversation:
+      return "dm/conversation";
   }
   return "unknown";
 }

@@ -21,7 +21,8 @@ bool contains_ci(std::string_view haystack, std::string_view needle) {
 }
 
 bool uses_auth_token(Endpoint endpoint) {
-  return endpoint == Endpoint::kDmSend || endpoint == Endpoint::kDmList;
+  return endpoint == Endpoint::kDmSend || endpoint == Endpoint::kDmList ||
+         endpoint == Endpoint::kDmConversation;
 }
 
 ErrorCode code_for_401(Endpoint endpoint, ErrorBody const& body) {

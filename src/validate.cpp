@@ -1,5 +1,7 @@
 #include "validate.hpp"
 
+#include "redact.hpp"
+
 #include <algorithm>
 #include <cctype>
 
@@ -194,6 +196,107 @@ Check check_cursor(std::string_view cursor) {
   });
   if (control) return invalid("cursor contains control characters");
   return std::nullopt;
+}
+
+Check check_conversation_id(std::string_view conversation_id) {
+  if (conversation_id.empty()) return invalid("conversation_id is empty");
+  if (conversation_id.size() > 512 || has_control_or_space(conversation_id)) {
+    return invalid("conversation_id is malformed (spaces, control characters or over 512 bytes)");
+  }
+  return std::nullopt;
+}
+
+Check check_tab(InboxTab tab) {
+  if (!is_valid(tab)) {
+    return invalid("tab must be InboxTab::kAll, kRequests or kHidden, got " +
+                   std::to_string(static_cast<int>(tab)));
+  }
+  return std::nullopt;
+}
+
+Check check_session_tokens(std::string_view ct0, std::string_view twid) {
+  if (ct0.empty() != twid.empty()) {
+    return invalid(std::string("ct0 and twid go together: ") +
+                   (ct0.empty() ? "twid is set but ct0 is empty" : "ct0 is set but twid is empty"));
+  }
+  if (ct0.size() > 4096 || has_control_or_space(ct0)) {
+    return invalid("ct0 is malformed (spaces, control characters or over 4096 bytes)");
+  }
+  if (twid.size() > 256 || has_control_or_space(twid)) {
+    return invalid("twid is malformed (spaces, control characters or over 256 bytes)");
+  }
+  return std::nullopt;
+}
+
+namespace {
+
+// The length of `proxy`'s scheme and "://" when it is one of the four
+// GetXAPI documents (any case); 0 otherwise.
+std::size_t proxy_scheme_length(std::string_view proxy) {
+  for (std::string_view scheme : {"http://", "https://", "socks5://", "socks4://"}) {
+    if (proxy.size() > scheme.size() &&
+        std::equal(scheme.begin(), scheme.end(), proxy.begin(), [](char a, char b) {
+          return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
+      return scheme.size();
+    }
+  }
+  return 0;
+}
+
+}  // namespace
+
+Check check_proxy(std::string_view proxy) {
+  if (proxy.empty()) return std::nullopt;
+  auto const scheme = proxy_scheme_length(proxy);
+  if (scheme == 0) {
+    return invalid("proxy must be an http://, https://, socks5:// or socks4:// URL");
+  }
+  if (proxy.size() > 2048 || has_control_or_space(proxy)) {
+    return invalid("proxy is malformed (spaces, control characters or over 2048 bytes)");
+  }
+  std::string_view rest = proxy.substr(scheme);
+  rest = rest.substr(0, rest.find_first_of("/?#"));
+  auto const at = rest.rfind('@');
+  std::string_view const host = at == std::string_view::npos ? rest : rest.substr(at + 1);
+  if (host.empty() || host.front() == ':') return invalid("proxy URL has no host");
+  return std::nullopt;
+}
+
+Check check_list_dms(ListDmsRequest const& request) {
+  if (auto e = check_auth_token(request.auth_token)) return e;
+  if (auto e = check_cursor(request.cursor)) return e;
+  if (auto e = check_count(request.count)) return e;
+  if (auto e = check_tab(request.tab)) return e;
+  if (auto e = check_session_tokens(request.ct0, request.twid)) return e;
+  return check_proxy(request.proxy);
+}
+
+Check check_conversation(ConversationRequest const& request) {
+  if (auto e = check_auth_token(request.auth_token)) return e;
+  if (auto e = check_conversation_id(request.conversation_id)) return e;
+  if (auto e = check_cursor(request.cursor)) return e;
+  if (auto e = check_count(request.count)) return e;
+  return check_proxy(request.proxy);
+}
+
+std::string_view proxy_credentials(std::string_view proxy) noexcept {
+  auto const scheme = proxy.find("://");
+  if (scheme == std::string_view::npos) return {};
+  std::string_view authority = proxy.substr(scheme + 3);
+  authority = authority.substr(0, authority.find_first_of("/?#"));
+  auto const at = authority.rfind('@');
+  return at == std::string_view::npos ? std::string_view() : authority.substr(0, at);
+}
+
+std::string mask_proxy(std::string_view proxy) {
+  auto const credentials = proxy_credentials(proxy);
+  if (credentials.empty()) return std::string(proxy);
+  auto const start = static_cast<std::size_t>(credentials.data() - proxy.data());
+  std::string out(proxy.substr(0, start));
+  out += kMask;
+  out += proxy.substr(start + credentials.size());
+  return out;
 }
 
 Check check_login(LoginRequest const& request, LoginRequest& out) {

@@ -32,6 +32,25 @@ Check check_text(std::string_view text);
 Check check_recipient(Recipient const& recipient, std::string& normalized);
 Check check_count(std::optional<int> count);
 Check check_cursor(std::string_view cursor);
+/// A conversation id: 1-512 bytes, no spaces or control characters.
+Check check_conversation_id(std::string_view conversation_id);
+/// A valid enumerator (a cast integer may be none).
+Check check_tab(InboxTab tab);
+/// `ct0` and `twid`: both or neither, each without spaces or control characters.
+Check check_session_tokens(std::string_view ct0, std::string_view twid);
+/// Empty, or an `http://`, `https://`, `socks5://` or `socks4://` URL with a
+/// host. The error never repeats the value (it may hold credentials).
+Check check_proxy(std::string_view proxy);
+/// Everything a dm/list request carries.
+Check check_list_dms(ListDmsRequest const& request);
+/// Everything a dm/conversation request carries.
+Check check_conversation(ConversationRequest const& request);
+
+/// The `user:pass` of a proxy URL (empty when it has none), to scrub from text.
+std::string_view proxy_credentials(std::string_view proxy) noexcept;
+/// The proxy URL with its credentials replaced by "***", for printing.
+std::string mask_proxy(std::string_view proxy);
+
 /// On success `out` holds the request as it will be sent ('@' stripped,
 /// spaces removed from the TOTP secret).
 Check check_login(LoginRequest const& request, LoginRequest& out);

@@ -17,12 +17,15 @@ enum class Endpoint {
   kFollowing,  ///< GET  /twitter/user/following_v2
   kDmSend,     ///< POST /twitter/dm/send
   kDmList,     ///< POST /twitter/dm/list
+  /// POST /twitter/dm/conversation. Last, so arrays indexed by the older
+  /// endpoints keep their layout.
+  kDmConversation,
 };
 
-inline constexpr std::size_t kEndpointCount = 6;
+inline constexpr std::size_t kEndpointCount = 7;
 inline constexpr std::array<Endpoint, kEndpointCount> kAllEndpoints = {
-    Endpoint::kLogin,     Endpoint::kUserInfo, Endpoint::kFollowers,
-    Endpoint::kFollowing, Endpoint::kDmSend,   Endpoint::kDmList};
+    Endpoint::kLogin,  Endpoint::kUserInfo, Endpoint::kFollowers,     Endpoint::kFollowing,
+    Endpoint::kDmSend, Endpoint::kDmList,   Endpoint::kDmConversation};
 
 /// The URL path, e.g. "/twitter/dm/send".
 GETXAPI_EXPORT std::string_view endpoint_path(Endpoint endpoint) noexcept;

@@ -5,6 +5,7 @@
 #include <getxapi/client.hpp>
 #include <getxapi/client_options.hpp>
 #include <getxapi/clock.hpp>
+#include <getxapi/conversation.hpp>
 #include <getxapi/curl_transport.hpp>
 #include <getxapi/dm.hpp>
 #include <getxapi/endpoint.hpp>
@@ -16,6 +17,7 @@
 #include <getxapi/range.hpp>
 #include <getxapi/result.hpp>
 #include <getxapi/retry_policy.hpp>
+#include <getxapi/session.hpp>
 #include <getxapi/stats.hpp>
 #include <getxapi/timestamp.hpp>
 #include <getxapi/transport.hpp>

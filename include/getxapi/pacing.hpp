@@ -43,7 +43,8 @@ struct PacingOptions {
   /// Per-endpoint rolling-window limits, indexed by `Endpoint`; nullopt = none.
   std::array<std::optional<RateLimit>, kEndpointCount> limits = {
       std::nullopt, std::nullopt, std::nullopt,
-      std::nullopt, std::nullopt, RateLimit{900, std::chrono::minutes(15)}};
+      std::nullopt, std::nullopt, RateLimit{900, std::chrono::minutes(15)},
+      std::nullopt};
   /// A random delay in [min, max] between two dm/send calls of one client
   /// (e.g. 2-5 s for outreach, as GetXAPI's guide advises). 0-0 is off.
   std::chrono::milliseconds send_delay_min{0};

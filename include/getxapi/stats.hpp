@@ -14,9 +14,11 @@ namespace getxapi {
 /// Prices per call in micro-dollars (1 USD = 1,000,000), indexed by `Endpoint`.
 /// Defaults from GetXAPI's published prices: user_login $0.01 (the price
 /// page; the DM guide says $0.001, we budget for the higher), user/info,
-/// followers_v2 and following_v2 $0.001, dm/send and dm/list $0.002.
+/// followers_v2 and following_v2 $0.001, dm/send and dm/list $0.002,
+/// dm/conversation $0.001.
 struct PriceTable {
-  std::array<std::int64_t, kEndpointCount> micro_usd = {10'000, 1'000, 1'000, 1'000, 2'000, 2'000};
+  std::array<std::int64_t, kEndpointCount> micro_usd = {10'000, 1'000, 1'000, 1'000,
+                                                        2'000,  2'000, 1'000};
 
   std::int64_t price(Endpoint endpoint) const noexcept {
     return micro_usd[static_cast<std::size_t>(endpoint)];
