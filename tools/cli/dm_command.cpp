@@ -3,6 +3,9 @@
 #include "commands.hpp"
 #include "output.hpp"
 #include "paging.hpp"
+#ifdef GETXAPI_CLI_HAS_INBOX
+#include "watch_command.hpp"
+#endif
 
 #include <istream>
 #include <iterator>
@@ -180,6 +183,9 @@ void register_dm(CLI::App& root, Context& ctx) {
       "(id, createdAt, senderId, recipientId, text, media).\n"
       "Example: getxapi --json dm list --all --count 100 --limit 1000");
   list_cmd->callback([&ctx, l] { ctx.run([&ctx, l] { return list(ctx, *l); }); });
+#ifdef GETXAPI_CLI_HAS_INBOX
+  register_watch(*dm, ctx);
+#endif
 }
 
 }  // namespace getxapi::cli
