@@ -1,13 +1,15 @@
 #include <getxapi/outreach/journal.hpp>
 
-#include "sqlite.hpp"
+#include "store/sqlite.hpp"
 
 #include <cstdio>
+#include <iterator>
 
 namespace getxapi::outreach {
 
-using internal::Database;
-using internal::Statement;
+using store::internal::Database;
+using store::internal::guard;
+using store::internal::Statement;
 
 namespace {
 
@@ -96,6 +98,41 @@ ALTER TABLE runs ADD COLUMN daily_cap INTEGER;
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == Journal::kSchemaVersion,
               "one migration per schema version");
 
+// "GXJ1": how a journal file says it is one (PRAGMA application_id). Journals
+// written before it existed are recognised by their tables.
+constexpr std::int32_t kJournalApplicationId = 0x47584A31;
+
+store::internal::Schema const& journal_schema() {
+  static store::internal::Schema const schema{
+      "outreach journal", kJournalApplicationId, "campaigns",
+      std::vector<std::string>(std::begin(kMigrations), std::end(kMigrations))};
+  return schema;
+}
+
+// The per-endpoint billing columns of `runs`, by name: never by enum order.
+char const* billing_column(Endpoint e) {
+  switch (e) {
+    case Endpoint::kLogin:
+      return "billed_login";
+    case Endpoint::kUserInfo:
+      return "billed_user_info";
+    case Endpoint::kFollowers:
+      return "billed_followers";
+    case Endpoint::kFollowing:
+      return "billed_following";
+    case Endpoint::kDmSend:
+      return "billed_dm_send";
+    case Endpoint::kDmList:
+      return "billed_dm_list";
+    default:
+      return nullptr;  // an endpoint newer than the schema: counted in billed_calls only
+  }
+}
+
+void not_found(std::string_view what) {
+  store::internal::fail(ErrorCode::kStoreError, std::string(what));
+}
+
 constexpr char kRecipientColumns[] =
     "seq, user_id, user_name, name, can_dm, state, text, message_id, recovered, reason, "
     "error_code, attempts, sending_at_ms, sent_at_ms, replied_at_ms";
@@ -163,10 +200,42 @@ std::string account_key(std::string_view auth_token) {
 }
 
 struct Journal::Impl {
-  explicit Impl(std::string const& p) : path(p), db(p) {}
+  Impl(std::string p, std::unique_ptr<Database> d) : path(std::move(p)), db(std::move(d)) {}
   std::string path;
-  mutable Database db;
-  int depth = 0;
+  std::unique_ptr<Database> db;
+
+  std::optional<CampaignInfo> campaign(std::string_view name) const {
+    Statement s(*db, std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) return std::nullopt;
+    return read_campaign(s);
+  }
+  void set_sender_id(std::string_view campaign, std::string_view sender_id) {
+    Statement s(*db, "UPDATE campaigns SET sender_id = ? WHERE name = ?");
+    s.bind(1, sender_id).bind(2, campaign);
+    s.run();
+  }
+  std::optional<RecipientRecord> one_recipient(std::string const& sql, std::string_view campaign,
+                                               std::int64_t number) const {
+    Statement s(*db, std::string("SELECT ") + kRecipientColumns + " FROM recipients " + sql);
+    s.bind(1, campaign).bind(2, number);
+    if (!s.step()) return std::nullopt;
+    return read_recipient(s);
+  }
+  // One UPDATE of one recipient; `bind` binds the statement's leading parameters and
+  // returns the index of the next one (campaign, then seq, are bound after them).
+  std::int64_t update(std::string const& sql, std::string_view campaign, std::int64_t seq,
+                      std::function<int(Statement&)> const& bind) {
+    std::int64_t changed = 0;
+    db->transaction([&] {
+      Statement s(*db, sql);
+      int const next = bind(s);
+      s.bind(next, campaign).bind(next + 1, seq);
+      s.run();
+      changed = db->changes();
+    });
+    return changed;
+  }
 };
 
 Journal::Journal(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -174,433 +243,427 @@ Journal::~Journal() = default;
 Journal::Journal(Journal&&) noexcept = default;
 Journal& Journal::operator=(Journal&&) noexcept = default;
 
-Journal Journal::open(std::string const& path) {
-  auto impl = std::make_unique<Impl>(path);
-  Database& db = impl->db;
-  {
-    Statement mode(db, "PRAGMA journal_mode=WAL");
-    if (!mode.step() || mode.text(0) != "wal") {
-      throw JournalError("journal " + path + ": cannot switch to WAL mode");
-    }
-  }
-  // FULL: a `sending` mark must survive a power cut too, or a resend could double a DM.
-  db.exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
-  Journal journal(std::move(impl));
-  journal.transaction([&] {
-    int version = journal.schema_version();
-    if (version > kSchemaVersion) {
-      throw JournalError("journal " + path + " has schema version " + std::to_string(version) +
-                         ", newer than this program's " + std::to_string(kSchemaVersion) +
-                         "; upgrade getxapi");
-    }
-    if (version == 0) {
-      // A non-empty file without our version is someone else's database.
-      Statement tables(db, "SELECT count(*) FROM sqlite_master WHERE type = 'table'");
-      tables.step();
-      if (tables.integer(0) != 0) {
-        throw JournalError("journal " + path + " is a SQLite file but not an outreach journal");
-      }
-    }
-    for (; version < kSchemaVersion; ++version) {
-      db.exec(kMigrations[version]);
-      db.exec("PRAGMA user_version = " + std::to_string(version + 1));
-    }
-  });
-  return journal;
+Result<Journal> Journal::open(std::string const& path) {
+  auto impl = guard<std::unique_ptr<Impl>>(
+      [&] { return std::make_unique<Impl>(path, Database::open(path, journal_schema())); });
+  if (!impl) return std::move(impl).error();
+  return Journal(std::move(*impl));
 }
 
 std::string const& Journal::path() const noexcept { return impl_->path; }
 
-int Journal::schema_version() const {
-  Statement s(impl_->db, "PRAGMA user_version");
-  s.step();
-  return static_cast<int>(s.integer(0));
+Result<int> Journal::schema_version() const {
+  return guard<int>([&] { return impl_->db->user_version(); });
 }
 
-void Journal::transaction(std::function<void()> const& body) {
-  if (impl_->depth > 0) {
-    body();
-    return;
-  }
-  impl_->db.exec("BEGIN IMMEDIATE");
-  ++impl_->depth;
-  try {
-    body();
-    --impl_->depth;
-    impl_->db.exec("COMMIT");
-  } catch (...) {
-    impl_->depth = 0;
-    try {
-      impl_->db.exec("ROLLBACK");
-    } catch (...) {  // the original error says more
-    }
-    throw;
-  }
+Result<Committed> Journal::transaction(std::function<Result<Committed>()> const& body) {
+  return guard<Committed>([&] {
+    impl_->db->transaction([&] {
+      auto r = body();
+      if (!r) throw store::internal::StoreError(r.error());
+    });
+  });
 }
 
-std::optional<CampaignInfo> Journal::campaign(std::string_view name) const {
-  Statement s(impl_->db,
-              std::string("SELECT ") + kCampaignColumns + " FROM campaigns WHERE name = ?");
-  s.bind(1, name);
-  if (!s.step()) return std::nullopt;
-  return read_campaign(s);
+Result<std::optional<CampaignInfo>> Journal::campaign(std::string_view name) const {
+  return guard<std::optional<CampaignInfo>>([&] { return impl_->campaign(name); });
 }
 
-std::vector<CampaignInfo> Journal::campaigns() const {
-  Statement s(impl_->db,
-              std::string("SELECT ") + kCampaignColumns + " FROM campaigns ORDER BY name");
-  std::vector<CampaignInfo> out;
-  while (s.step()) out.push_back(read_campaign(s));
-  return out;
+Result<std::vector<CampaignInfo>> Journal::campaigns() const {
+  return guard<std::vector<CampaignInfo>>([&] {
+    Statement s(*impl_->db,
+                std::string("SELECT ") + kCampaignColumns + " FROM campaigns ORDER BY name");
+    std::vector<CampaignInfo> out;
+    while (s.step()) out.push_back(read_campaign(s));
+    return out;
+  });
 }
 
-CampaignInfo Journal::create_campaign(CampaignSpec const& spec, std::string_view account,
-                                      Timestamp now,
-                                      std::optional<std::vector<NewRecipient>> file_recipients) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "INSERT INTO campaigns(name, created_at_ms, audience, message, account_key, "
-                "audience_complete) VALUES (?, ?, ?, ?, ?, ?)");
-    s.bind(1, spec.name)
-        .bind(2, to_ms(now))
-        .bind(3, spec.audience.describe())
-        .bind(4, spec.message)
-        .bind(5, account)
-        .bind(6, file_recipients ? 1 : 0);
-    s.run();
-    if (file_recipients) {
+Result<CampaignInfo> Journal::create_campaign(
+    CampaignSpec const& spec, std::string_view account, Timestamp now,
+    std::optional<std::vector<NewRecipient>> file_recipients) {
+  return guard<CampaignInfo>([&] {
+    Database& db = *impl_->db;
+    db.transaction([&] {
+      Statement s(db,
+                  "INSERT INTO campaigns(name, created_at_ms, audience, message, account_key, "
+                  "audience_complete) VALUES (?, ?, ?, ?, ?, ?)");
+      s.bind(1, spec.name)
+          .bind(2, to_ms(now))
+          .bind(3, spec.audience.describe())
+          .bind(4, spec.message)
+          .bind(5, account)
+          .bind(6, file_recipients ? 1 : 0);
+      s.run();
+      if (!file_recipients) return;
       std::int64_t seq = 0;
       for (auto const& r : *file_recipients) {
-        Statement one(impl_->db,
+        Statement one(db,
                       "INSERT OR IGNORE INTO recipients(campaign, seq, user_id, user_name, state) "
                       "VALUES (?, ?, ?, ?, 'pending')");
         one.bind(1, spec.name).bind(2, seq++).bind(3, r.user_id).bind(4, r.user_name);
         one.run();
       }
+    });
+    return *impl_->campaign(spec.name);
+  });
+}
+
+Result<Committed> Journal::set_sender_id(std::string_view campaign, std::string_view sender_id) {
+  return guard<Committed>([&] { impl_->set_sender_id(campaign, sender_id); });
+}
+
+Result<std::int64_t> Journal::add_audience_page(std::string_view campaign,
+                                                std::vector<NewRecipient> const& recipients,
+                                                std::string_view next_cursor) {
+  return guard<std::int64_t>([&] {
+    Database& db = *impl_->db;
+    std::int64_t added = 0;
+    db.transaction([&] {
+      Statement max(db, "SELECT COALESCE(MAX(seq), -1) FROM recipients WHERE campaign = ?");
+      max.bind(1, campaign);
+      max.step();
+      std::int64_t seq = max.integer(0) + 1;
+      for (auto const& r : recipients) {
+        bool const skip = r.can_dm.has_value() && !*r.can_dm;
+        Statement add(db,
+                      "INSERT OR IGNORE INTO recipients(campaign, seq, user_id, user_name, name, "
+                      "can_dm, state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+        add.bind(1, campaign)
+            .bind(2, seq)
+            .bind(3, r.user_id)
+            .bind(4, r.user_name)
+            .bind(5, r.name)
+            .bind(6, optional_can_dm(r.can_dm))
+            .bind(7, skip ? "skipped" : "pending")
+            .bind(8, skip ? "canDm false" : "");
+        add.run();
+        if (db.changes() > 0) {
+          ++seq;
+          ++added;
+        }
+      }
+      Statement c(db,
+                  "UPDATE campaigns SET audience_cursor = ?, audience_complete = ?, "
+                  "audience_pages = audience_pages + 1 WHERE name = ?");
+      c.bind(1, next_cursor).bind(2, next_cursor.empty() ? 1 : 0).bind(3, campaign);
+      c.run();
+    });
+    return added;
+  });
+}
+
+Result<std::optional<RecipientRecord>> Journal::recipient(std::string_view campaign,
+                                                          std::int64_t seq) const {
+  return guard<std::optional<RecipientRecord>>(
+      [&] { return impl_->one_recipient("WHERE campaign = ? AND seq = ?", campaign, seq); });
+}
+
+Result<std::vector<RecipientRecord>> Journal::recipients(
+    std::string_view campaign, std::optional<RecipientState> state) const {
+  return guard<std::vector<RecipientRecord>>([&] {
+    Statement s(*impl_->db, std::string("SELECT ") + kRecipientColumns +
+                                " FROM recipients WHERE campaign = ? AND (? IS NULL OR state = ?) "
+                                "ORDER BY seq");
+    s.bind(1, campaign);
+    if (state) {
+      s.bind(2, to_string(*state)).bind(3, to_string(*state));
+    } else {
+      s.bind_null(2).bind_null(3);
+    }
+    std::vector<RecipientRecord> out;
+    while (s.step()) out.push_back(read_recipient(s));
+    return out;
+  });
+}
+
+Result<std::optional<RecipientRecord>> Journal::next_pending(std::string_view campaign,
+                                                             std::int64_t after_seq) const {
+  return guard<std::optional<RecipientRecord>>([&] {
+    return impl_->one_recipient(
+        "WHERE campaign = ? AND state = 'pending' AND seq > ? ORDER BY seq LIMIT 1", campaign,
+        after_seq);
+  });
+}
+
+Result<bool> Journal::resolve(std::string_view campaign, std::int64_t seq,
+                              NewRecipient const& user) {
+  return guard<bool>([&] {
+    Database& db = *impl_->db;
+    bool resolved = false;
+    db.transaction([&] {
+      Statement dup(db,
+                    "SELECT seq FROM recipients WHERE campaign = ? AND user_id = ? AND seq <> ?");
+      dup.bind(1, campaign).bind(2, user.user_id).bind(3, seq);
+      if (dup.step()) {
+        std::string const reason = "duplicate of recipient #" + std::to_string(dup.integer(0));
+        impl_->update(
+            "UPDATE recipients SET state = 'skipped', reason = ? WHERE campaign = ? AND "
+            "seq = ? AND state = 'pending'",
+            campaign, seq, [&](Statement& s) {
+              s.bind(1, reason);
+              return 2;
+            });
+        return;
+      }
+      impl_->update(
+          "UPDATE recipients SET user_id = ?, user_name = ?, name = ?, can_dm = ? "
+          "WHERE campaign = ? AND seq = ?",
+          campaign, seq, [&](Statement& s) {
+            s.bind(1, user.user_id)
+                .bind(2, user.user_name)
+                .bind(3, user.name)
+                .bind(4, optional_can_dm(user.can_dm));
+            return 5;
+          });
+      resolved = true;
+    });
+    return resolved;
+  });
+}
+
+Result<Committed> Journal::mark_sending(std::string_view campaign, std::int64_t seq,
+                                        std::string_view text, Timestamp now) {
+  return guard<Committed>([&] {
+    auto const changed = impl_->update(
+        "UPDATE recipients SET state = 'sending', text = ?, sending_at_ms = ?, "
+        "sending_day = ?, attempts = attempts + 1 WHERE campaign = ? AND seq = ? AND "
+        "state = 'pending'",
+        campaign, seq, [&](Statement& s) {
+          s.bind(1, text).bind(2, to_ms(now)).bind(3, utc_day(now));
+          return 4;
+        });
+    if (changed != 1) {
+      not_found("recipient #" + std::to_string(seq) + " of " + std::string(campaign) +
+                " is not pending");
     }
   });
-  return *campaign(spec.name);
 }
 
-void Journal::set_sender_id(std::string_view campaign, std::string_view sender_id) {
-  transaction([&] {
-    Statement s(impl_->db, "UPDATE campaigns SET sender_id = ? WHERE name = ?");
-    s.bind(1, sender_id).bind(2, campaign);
-    s.run();
+Result<Committed> Journal::mark_sent(std::string_view campaign, std::int64_t seq,
+                                     std::string_view message_id, bool recovered, Timestamp at) {
+  return guard<Committed>([&] {
+    impl_->update(
+        "UPDATE recipients SET state = 'sent', message_id = ?, recovered = ?, "
+        "sent_at_ms = ?, reason = '', error_code = '' WHERE campaign = ? AND seq = ?",
+        campaign, seq, [&](Statement& s) {
+          s.bind(1, message_id).bind(2, recovered ? 1 : 0).bind(3, to_ms(at));
+          return 4;
+        });
   });
 }
 
-std::int64_t Journal::add_audience_page(std::string_view campaign,
-                                        std::vector<NewRecipient> const& recipients,
-                                        std::string_view next_cursor) {
-  std::int64_t added = 0;
-  transaction([&] {
-    Statement max(impl_->db, "SELECT COALESCE(MAX(seq), -1) FROM recipients WHERE campaign = ?");
-    max.bind(1, campaign);
-    max.step();
-    std::int64_t seq = max.integer(0) + 1;
-    for (auto const& r : recipients) {
-      bool const skip = r.can_dm.has_value() && !*r.can_dm;
-      Statement add(impl_->db,
-                    "INSERT OR IGNORE INTO recipients(campaign, seq, user_id, user_name, name, "
-                    "can_dm, state, reason) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
-      add.bind(1, campaign)
-          .bind(2, seq)
-          .bind(3, r.user_id)
-          .bind(4, r.user_name)
-          .bind(5, r.name)
-          .bind(6, optional_can_dm(r.can_dm))
-          .bind(7, skip ? "skipped" : "pending")
-          .bind(8, skip ? "canDm false" : "");
-      add.run();
-      if (impl_->db.changes() > 0) {
-        ++seq;
-        ++added;
+Result<Committed> Journal::mark_pending(std::string_view campaign, std::int64_t seq,
+                                        std::optional<Error> const& error) {
+  return guard<Committed>([&] {
+    impl_->update(
+        "UPDATE recipients SET state = 'pending', sending_day = NULL, "
+        "reason = COALESCE(?, reason), error_code = COALESCE(?, error_code) "
+        "WHERE campaign = ? AND seq = ?",
+        campaign, seq, [&](Statement& s) {
+          if (error) {
+            s.bind(1, error->message()).bind(2, to_string(error->code()));
+          } else {
+            s.bind_null(1).bind_null(2);
+          }
+          return 3;
+        });
+  });
+}
+
+Result<Committed> Journal::mark_skipped(std::string_view campaign, std::int64_t seq,
+                                        std::string_view reason) {
+  return guard<Committed>([&] {
+    impl_->update(
+        "UPDATE recipients SET state = 'skipped', reason = ?, sending_day = NULL "
+        "WHERE campaign = ? AND seq = ?",
+        campaign, seq, [&](Statement& s) {
+          s.bind(1, reason);
+          return 2;
+        });
+  });
+}
+
+Result<Committed> Journal::mark_failed(std::string_view campaign, std::int64_t seq,
+                                       Error const& error) {
+  return guard<Committed>([&] {
+    impl_->update(
+        "UPDATE recipients SET state = 'failed', reason = ?, error_code = ?, "
+        "sending_day = NULL WHERE campaign = ? AND seq = ?",
+        campaign, seq, [&](Statement& s) {
+          s.bind(1, error.message()).bind(2, to_string(error.code()));
+          return 3;
+        });
+  });
+}
+
+Result<bool> Journal::mark_replied(std::string_view campaign, std::int64_t seq, Timestamp at) {
+  return guard<bool>([&] {
+    return impl_->update(
+               "UPDATE recipients SET replied_at_ms = ? WHERE campaign = ? AND seq = ? AND "
+               "replied_at_ms IS NULL",
+               campaign, seq, [&](Statement& s) {
+                 s.bind(1, to_ms(at));
+                 return 2;
+               }) == 1;
+  });
+}
+
+Result<StateCounts> Journal::counts(std::string_view campaign) const {
+  return guard<StateCounts>([&] {
+    Statement s(*impl_->db,
+                "SELECT state, COUNT(*), SUM(recovered), SUM(replied_at_ms IS NOT NULL) "
+                "FROM recipients WHERE campaign = ? GROUP BY state");
+    s.bind(1, campaign);
+    StateCounts c;
+    while (s.step()) {
+      auto const n = s.integer(1);
+      switch (parse_recipient_state(s.text(0)).value_or(RecipientState::kPending)) {
+        case RecipientState::kPending:
+          c.pending += n;
+          break;
+        case RecipientState::kSending:
+          c.sending += n;
+          break;
+        case RecipientState::kSent:
+          c.sent += n;
+          c.recovered += s.integer(2);
+          c.replied += s.integer(3);
+          break;
+        case RecipientState::kSkipped:
+          c.skipped += n;
+          break;
+        case RecipientState::kFailed:
+          c.failed += n;
+          break;
       }
     }
-    Statement c(impl_->db,
-                "UPDATE campaigns SET audience_cursor = ?, audience_complete = ?, "
-                "audience_pages = audience_pages + 1 WHERE name = ?");
-    c.bind(1, next_cursor).bind(2, next_cursor.empty() ? 1 : 0).bind(3, campaign);
-    c.run();
+    return c;
   });
-  return added;
 }
 
-std::optional<RecipientRecord> Journal::recipient(std::string_view campaign,
-                                                  std::int64_t seq) const {
-  Statement s(impl_->db, std::string("SELECT ") + kRecipientColumns +
-                             " FROM recipients WHERE campaign = ? AND seq = ?");
-  s.bind(1, campaign).bind(2, seq);
-  if (!s.step()) return std::nullopt;
-  return read_recipient(s);
+Result<int> Journal::sends_on_day(std::string_view account, std::int64_t day) const {
+  return guard<int>([&] {
+    Statement s(*impl_->db,
+                "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.name = r.campaign "
+                "WHERE c.account_key = ? AND r.sending_day = ? AND r.state IN ('sent', 'sending')");
+    s.bind(1, account).bind(2, day);
+    s.step();
+    return static_cast<int>(s.integer(0));
+  });
 }
 
-std::vector<RecipientRecord> Journal::recipients(std::string_view campaign,
-                                                 std::optional<RecipientState> state) const {
-  Statement s(impl_->db, std::string("SELECT ") + kRecipientColumns +
-                             " FROM recipients WHERE campaign = ? AND (? IS NULL OR state = ?) "
-                             "ORDER BY seq");
-  s.bind(1, campaign);
-  if (state) {
-    s.bind(2, to_string(*state)).bind(3, to_string(*state));
-  } else {
-    s.bind_null(2).bind_null(3);
-  }
-  std::vector<RecipientRecord> out;
-  while (s.step()) out.push_back(read_recipient(s));
-  return out;
-}
-
-std::optional<RecipientRecord> Journal::next_pending(std::string_view campaign,
-                                                     std::int64_t after_seq) const {
-  Statement s(impl_->db, std::string("SELECT ") + kRecipientColumns +
-                             " FROM recipients WHERE campaign = ? AND state = 'pending' AND "
-                             "seq > ? ORDER BY seq LIMIT 1");
-  s.bind(1, campaign).bind(2, after_seq);
-  if (!s.step()) return std::nullopt;
-  return read_recipient(s);
-}
-
-bool Journal::resolve(std::string_view campaign, std::int64_t seq, NewRecipient const& user) {
-  bool resolved = false;
-  transaction([&] {
-    Statement dup(impl_->db,
-                  "SELECT seq FROM recipients WHERE campaign = ? AND user_id = ? AND seq <> ?");
-    dup.bind(1, campaign).bind(2, user.user_id).bind(3, seq);
-    if (dup.step()) {
-      std::int64_t const other = dup.integer(0);
-      Statement s(impl_->db,
-                  "UPDATE recipients SET state = 'skipped', reason = ? WHERE campaign = ? AND "
-                  "seq = ? AND state = 'pending'");
-      s.bind(1, "duplicate of recipient #" + std::to_string(other)).bind(2, campaign).bind(3, seq);
+Result<std::int64_t> Journal::begin_run(std::string_view campaign, std::string_view kind,
+                                        CampaignPacing const& pacing, Timestamp now) {
+  return guard<std::int64_t>([&] {
+    Database& db = *impl_->db;
+    std::int64_t id = 0;
+    db.transaction([&] {
+      Statement s(db,
+                  "INSERT INTO runs(campaign, kind, started_at_ms, delay_min_ms, delay_max_ms, "
+                  "daily_cap) VALUES (?, ?, ?, ?, ?, ?)");
+      std::optional<std::int64_t> cap;
+      if (pacing.daily_cap) cap = *pacing.daily_cap;
+      s.bind(1, campaign)
+          .bind(2, kind)
+          .bind(3, to_ms(now))
+          .bind(4, static_cast<std::int64_t>(pacing.delay_min.count()))
+          .bind(5, static_cast<std::int64_t>(pacing.delay_max.count()))
+          .bind(6, cap);
       s.run();
-      return;
+      id = db.last_insert_rowid();
+    });
+    return id;
+  });
+}
+
+Result<Committed> Journal::record_run_stats(std::int64_t run, Stats const& stats) {
+  return guard<Committed>([&] {
+    std::string sql = "UPDATE runs SET billed_calls = ?, spend_micro_usd = ?";
+    std::vector<std::int64_t> values;
+    for (auto e : kAllEndpoints) {
+      if (char const* column = billing_column(e)) {
+        sql += std::string(", ") + column + " = ?";
+        values.push_back(stats.at(e).billed_calls);
+      }
     }
-    Statement s(impl_->db,
-                "UPDATE recipients SET user_id = ?, user_name = ?, name = ?, can_dm = ? "
-                "WHERE campaign = ? AND seq = ?");
-    s.bind(1, user.user_id)
-        .bind(2, user.user_name)
-        .bind(3, user.name)
-        .bind(4, optional_can_dm(user.can_dm))
-        .bind(5, campaign)
-        .bind(6, seq);
-    s.run();
-    resolved = true;
+    sql += " WHERE id = ?";
+    impl_->db->transaction([&] {
+      Statement s(*impl_->db, sql);
+      auto const total = stats.total();
+      s.bind(1, total.billed_calls).bind(2, total.spend_micro_usd);
+      int column = 3;
+      for (auto v : values) s.bind(column++, v);
+      s.bind(column, run);
+      s.run();
+    });
   });
-  return resolved;
 }
 
-void Journal::mark_sending(std::string_view campaign, std::int64_t seq, std::string_view text,
-                           Timestamp now) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET state = 'sending', text = ?, sending_at_ms = ?, "
-                "sending_day = ?, attempts = attempts + 1 WHERE campaign = ? AND seq = ? AND "
-                "state = 'pending'");
-    s.bind(1, text).bind(2, to_ms(now)).bind(3, utc_day(now)).bind(4, campaign).bind(5, seq);
-    s.run();
-    if (impl_->db.changes() != 1) {
-      throw JournalError("recipient #" + std::to_string(seq) + " of " + std::string(campaign) +
-                         " is not pending");
+Result<Committed> Journal::finish_run(std::int64_t run, std::string_view outcome, Timestamp now) {
+  return guard<Committed>([&] {
+    impl_->db->transaction([&] {
+      Statement s(*impl_->db, "UPDATE runs SET finished_at_ms = ?, outcome = ? WHERE id = ?");
+      s.bind(1, to_ms(now)).bind(2, outcome).bind(3, run);
+      s.run();
+    });
+  });
+}
+
+Result<BilledTotals> Journal::billed(std::string_view campaign,
+                                     std::optional<std::string> kind) const {
+  return guard<BilledTotals>([&] {
+    std::string sql =
+        "SELECT COUNT(*), COALESCE(SUM(billed_calls), 0), COALESCE(SUM(spend_micro_usd), 0)";
+    std::vector<Endpoint> columns;
+    for (auto e : kAllEndpoints) {
+      if (char const* column = billing_column(e)) {
+        sql += std::string(", COALESCE(SUM(") + column + "), 0)";
+        columns.push_back(e);
+      }
     }
-  });
-}
-
-void Journal::mark_sent(std::string_view campaign, std::int64_t seq, std::string_view message_id,
-                        bool recovered, Timestamp at) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET state = 'sent', message_id = ?, recovered = ?, "
-                "sent_at_ms = ?, reason = '', error_code = '' WHERE campaign = ? AND seq = ?");
-    s.bind(1, message_id)
-        .bind(2, recovered ? 1 : 0)
-        .bind(3, to_ms(at))
-        .bind(4, campaign)
-        .bind(5, seq);
-    s.run();
-  });
-}
-
-void Journal::mark_pending(std::string_view campaign, std::int64_t seq,
-                           std::optional<Error> const& error) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET state = 'pending', sending_day = NULL, "
-                "reason = COALESCE(?, reason), error_code = COALESCE(?, error_code) "
-                "WHERE campaign = ? AND seq = ?");
-    if (error) {
-      s.bind(1, error->message()).bind(2, to_string(error->code()));
+    sql += " FROM runs WHERE campaign = ? AND (? IS NULL OR kind = ?)";
+    Statement s(*impl_->db, sql);
+    s.bind(1, campaign);
+    if (kind) {
+      s.bind(2, *kind).bind(3, *kind);
     } else {
-      s.bind_null(1).bind_null(2);
+      s.bind_null(2).bind_null(3);
     }
-    s.bind(3, campaign).bind(4, seq);
-    s.run();
-  });
-}
-
-void Journal::mark_skipped(std::string_view campaign, std::int64_t seq, std::string_view reason) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET state = 'skipped', reason = ?, sending_day = NULL "
-                "WHERE campaign = ? AND seq = ?");
-    s.bind(1, reason).bind(2, campaign).bind(3, seq);
-    s.run();
-  });
-}
-
-void Journal::mark_failed(std::string_view campaign, std::int64_t seq, Error const& error) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET state = 'failed', reason = ?, error_code = ?, "
-                "sending_day = NULL WHERE campaign = ? AND seq = ?");
-    s.bind(1, error.message()).bind(2, to_string(error.code())).bind(3, campaign).bind(4, seq);
-    s.run();
-  });
-}
-
-bool Journal::mark_replied(std::string_view campaign, std::int64_t seq, Timestamp at) {
-  bool changed = false;
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE recipients SET replied_at_ms = ? WHERE campaign = ? AND seq = ? AND "
-                "replied_at_ms IS NULL");
-    s.bind(1, to_ms(at)).bind(2, campaign).bind(3, seq);
-    s.run();
-    changed = impl_->db.changes() == 1;
-  });
-  return changed;
-}
-
-StateCounts Journal::counts(std::string_view campaign) const {
-  Statement s(impl_->db,
-              "SELECT state, COUNT(*), SUM(recovered), SUM(replied_at_ms IS NOT NULL) "
-              "FROM recipients WHERE campaign = ? GROUP BY state");
-  s.bind(1, campaign);
-  StateCounts c;
-  while (s.step()) {
-    auto const n = s.integer(1);
-    switch (parse_recipient_state(s.text(0)).value_or(RecipientState::kPending)) {
-      case RecipientState::kPending:
-        c.pending += n;
-        break;
-      case RecipientState::kSending:
-        c.sending += n;
-        break;
-      case RecipientState::kSent:
-        c.sent += n;
-        c.recovered += s.integer(2);
-        c.replied += s.integer(3);
-        break;
-      case RecipientState::kSkipped:
-        c.skipped += n;
-        break;
-      case RecipientState::kFailed:
-        c.failed += n;
-        break;
+    BilledTotals t;
+    if (s.step()) {
+      t.runs = s.integer(0);
+      t.total_billed_calls = s.integer(1);
+      t.spend_micro_usd = s.integer(2);
+      for (std::size_t i = 0; i < columns.size(); ++i) {
+        t.billed_calls[static_cast<std::size_t>(columns[i])] = s.integer(static_cast<int>(3 + i));
+      }
     }
-  }
-  return c;
-}
-
-int Journal::sends_on_day(std::string_view account, std::int64_t day) const {
-  Statement s(impl_->db,
-              "SELECT COUNT(*) FROM recipients r JOIN campaigns c ON c.name = r.campaign "
-              "WHERE c.account_key = ? AND r.sending_day = ? AND r.state IN ('sent', 'sending')");
-  s.bind(1, account).bind(2, day);
-  s.step();
-  return static_cast<int>(s.integer(0));
-}
-
-std::int64_t Journal::begin_run(std::string_view campaign, std::string_view kind,
-                                CampaignPacing const& pacing, Timestamp now) {
-  std::int64_t id = 0;
-  transaction([&] {
-    Statement s(impl_->db,
-                "INSERT INTO runs(campaign, kind, started_at_ms, delay_min_ms, delay_max_ms, "
-                "daily_cap) VALUES (?, ?, ?, ?, ?, ?)");
-    std::optional<std::int64_t> cap;
-    if (pacing.daily_cap) cap = *pacing.daily_cap;
-    s.bind(1, campaign)
-        .bind(2, kind)
-        .bind(3, to_ms(now))
-        .bind(4, static_cast<std::int64_t>(pacing.delay_min.count()))
-        .bind(5, static_cast<std::int64_t>(pacing.delay_max.count()))
-        .bind(6, cap);
-    s.run();
-    id = impl_->db.last_insert_rowid();
-  });
-  return id;
-}
-
-void Journal::record_run_stats(std::int64_t run, Stats const& stats) {
-  transaction([&] {
-    Statement s(impl_->db,
-                "UPDATE runs SET billed_calls = ?, spend_micro_usd = ?, billed_login = ?, "
-                "billed_user_info = ?, billed_followers = ?, billed_following = ?, "
-                "billed_dm_send = ?, billed_dm_list = ? WHERE id = ?");
-    auto const total = stats.total();
-    s.bind(1, total.billed_calls).bind(2, total.spend_micro_usd);
-    int column = 3;
-    for (auto e : kAllEndpoints) s.bind(column++, stats.at(e).billed_calls);
-    s.bind(column, run);
-    s.run();
+    return t;
   });
 }
 
-void Journal::finish_run(std::int64_t run, std::string_view outcome, Timestamp now) {
-  transaction([&] {
-    Statement s(impl_->db, "UPDATE runs SET finished_at_ms = ?, outcome = ? WHERE id = ?");
-    s.bind(1, to_ms(now)).bind(2, outcome).bind(3, run);
-    s.run();
-  });
-}
-
-BilledTotals Journal::billed(std::string_view campaign, std::optional<std::string> kind) const {
-  Statement s(impl_->db,
-              "SELECT COUNT(*), COALESCE(SUM(billed_calls), 0), COALESCE(SUM(spend_micro_usd), 0), "
-              "COALESCE(SUM(billed_login), 0), COALESCE(SUM(billed_user_info), 0), "
-              "COALESCE(SUM(billed_followers), 0), COALESCE(SUM(billed_following), 0), "
-              "COALESCE(SUM(billed_dm_send), 0), COALESCE(SUM(billed_dm_list), 0) "
-              "FROM runs WHERE campaign = ? AND (? IS NULL OR kind = ?)");
-  s.bind(1, campaign);
-  if (kind) {
-    s.bind(2, *kind).bind(3, *kind);
-  } else {
-    s.bind_null(2).bind_null(3);
-  }
-  BilledTotals t;
-  if (s.step()) {
-    t.runs = s.integer(0);
-    t.total_billed_calls = s.integer(1);
-    t.spend_micro_usd = s.integer(2);
-    for (std::size_t i = 0; i < kEndpointCount; ++i) {
-      t.billed_calls[i] = s.integer(static_cast<int>(3 + i));
+Result<std::vector<RunRecord>> Journal::runs(std::string_view campaign) const {
+  return guard<std::vector<RunRecord>>([&] {
+    Statement s(*impl_->db,
+                "SELECT id, kind, started_at_ms, finished_at_ms, outcome, delay_min_ms, "
+                "delay_max_ms, daily_cap FROM runs WHERE campaign = ? ORDER BY id");
+    s.bind(1, campaign);
+    std::vector<RunRecord> out;
+    while (s.step()) {
+      RunRecord r;
+      r.id = s.integer(0);
+      r.kind = s.text(1);
+      r.started_at = from_ms(s.integer(2));
+      r.finished_at = from_ms(s.optional_integer(3));
+      r.outcome = s.text(4);
+      r.pacing.delay_min = std::chrono::milliseconds(s.integer(5));
+      r.pacing.delay_max = std::chrono::milliseconds(s.integer(6));
+      if (auto cap = s.optional_integer(7)) r.pacing.daily_cap = static_cast<int>(*cap);
+      out.push_back(std::move(r));
     }
-  }
-  return t;
-}
-
-std::vector<RunRecord> Journal::runs(std::string_view campaign) const {
-  Statement s(impl_->db,
-              "SELECT id, kind, started_at_ms, finished_at_ms, outcome, delay_min_ms, "
-              "delay_max_ms, daily_cap FROM runs WHERE campaign = ? ORDER BY id");
-  s.bind(1, campaign);
-  std::vector<RunRecord> out;
-  while (s.step()) {
-    RunRecord r;
-    r.id = s.integer(0);
-    r.kind = s.text(1);
-    r.started_at = from_ms(s.integer(2));
-    r.finished_at = from_ms(s.optional_integer(3));
-    r.outcome = s.text(4);
-    r.pacing.delay_min = std::chrono::milliseconds(s.integer(5));
-    r.pacing.delay_max = std::chrono::milliseconds(s.integer(6));
-    if (auto cap = s.optional_integer(7)) r.pacing.daily_cap = static_cast<int>(*cap);
-    out.push_back(std::move(r));
-  }
-  return out;
+    return out;
+  });
 }
 
 }  // namespace getxapi::outreach

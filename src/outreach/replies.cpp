@@ -2,7 +2,11 @@
 
 #include <map>
 
+#include "store/error.hpp"
+
 namespace getxapi::outreach {
+
+using store::internal::take;
 
 Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string_view campaign,
                                    std::string const& auth_token, std::shared_ptr<Clock> clock) {
@@ -10,7 +14,7 @@ Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string
   if (auth_token.empty()) return Error(ErrorCode::kInvalidArgument, "replies need the auth_token");
   RepliesReport report;
   try {
-    auto info = journal.campaign(campaign);
+    auto info = take(journal.campaign(campaign));
     if (!info) {
       return Error(ErrorCode::kInvalidArgument,
                    "no campaign " + std::string(campaign) + " in " + journal.path());
@@ -25,25 +29,26 @@ Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string
     };
     std::map<std::string, Sent> by_user;  // recipient id -> when our DM went out
     std::optional<Timestamp> earliest;
-    for (auto const& r : journal.recipients(campaign, RecipientState::kSent)) {
+    for (auto const& r : take(journal.recipients(campaign, RecipientState::kSent))) {
       if (r.replied_at || r.user_id.empty()) continue;
       Timestamp const at = r.sending_at.value_or(r.sent_at.value_or(info->created_at));
       by_user.emplace(r.user_id, Sent{r.seq, at});
       if (!earliest || at < *earliest) earliest = at;
     }
     if (by_user.empty()) {
-      report.replied = journal.counts(campaign).replied;
+      report.replied = take(journal.counts(campaign)).replied;
       return report;
     }
     Stats const baseline = client.stats();
-    auto const run = journal.begin_run(campaign, "replies", CampaignPacing{}, clock->system_now());
+    auto const run =
+        take(journal.begin_run(campaign, "replies", CampaignPacing{}, clock->system_now()));
     auto save = [&] {
       Stats now = client.stats();
       for (std::size_t i = 0; i < kEndpointCount; ++i) {
         now.endpoints[i].billed_calls -= baseline.endpoints[i].billed_calls;
         now.endpoints[i].spend_micro_usd -= baseline.endpoints[i].spend_micro_usd;
       }
-      journal.record_run_stats(run, now);
+      take(journal.record_run_stats(run, now));
     };
     // Messages are newest first: stop once past the first send (minus skew).
     Timestamp const since = *earliest - std::chrono::minutes(2);
@@ -68,7 +73,7 @@ Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string
         if (it == by_user.end()) continue;
         Timestamp const at = m.created_at.value_or(clock->system_now());
         if (at < it->second.at) continue;
-        if (journal.mark_replied(campaign, it->second.seq, at)) ++report.new_replies;
+        if (take(journal.mark_replied(campaign, it->second.seq, at))) ++report.new_replies;
         by_user.erase(it);
       }
       save();
@@ -76,11 +81,11 @@ Result<RepliesReport> scan_replies(Client& client, Journal& journal, std::string
       request.cursor = page->next_cursor;
     }
     save();
-    journal.finish_run(run, failure ? "failed" : "completed", clock->system_now());
+    take(journal.finish_run(run, failure ? "failed" : "completed", clock->system_now()));
     if (failure) return *failure;
-    report.replied = journal.counts(campaign).replied;
-  } catch (JournalError const& e) {
-    return Error(ErrorCode::kUnknown, e.what());
+    report.replied = take(journal.counts(campaign)).replied;
+  } catch (store::internal::StoreError const& e) {
+    return e.error();
   }
   return report;
 }

@@ -2,11 +2,15 @@
 #include <getxapi/outreach/runner.hpp>
 #include <getxapi/outreach/template.hpp>
 
-#include "run_lock.hpp"
+#include "store/run_lock.hpp"
 
 #include <map>
 
+#include "store/error.hpp"
+
 namespace getxapi::outreach {
+
+using store::internal::take;
 namespace {
 
 // A dm/send that failed this way may have been delivered: the request went out
@@ -80,6 +84,9 @@ std::string match_key(std::string const& recipient_id, std::string const& text) 
 
 }  // namespace
 
+Result<ReconcileReport> reconcile_rows(Client& client, Journal& journal, std::string_view campaign,
+                                       RunOptions const& options);
+
 std::string_view to_string(RunOutcome outcome) noexcept {
   switch (outcome) {
     case RunOutcome::kCompleted:
@@ -98,8 +105,17 @@ std::string_view to_string(RunOutcome outcome) noexcept {
 
 Result<ReconcileReport> reconcile(Client& client, Journal& journal, std::string_view campaign,
                                   RunOptions const& options) {
+  try {
+    return reconcile_rows(client, journal, campaign, options);
+  } catch (store::internal::StoreError const& e) {
+    return e.error();
+  }
+}
+
+Result<ReconcileReport> reconcile_rows(Client& client, Journal& journal, std::string_view campaign,
+                                       RunOptions const& options) {
   ReconcileReport report;
-  auto const rows = journal.recipients(campaign, RecipientState::kSending);
+  auto const rows = take(journal.recipients(campaign, RecipientState::kSending));
   if (rows.empty()) return report;
   auto const clock = options.clock ? options.clock : system_clock();
 
@@ -127,8 +143,8 @@ Result<ReconcileReport> reconcile(Client& client, Journal& journal, std::string_
       if (!page->user_id.empty() && m.sender_id != page->user_id) continue;
       auto it = wanted.find(match_key(m.recipient_id, m.text));
       if (it == wanted.end()) continue;
-      journal.mark_sent(campaign, it->second, m.id, true,
-                        m.created_at.value_or(clock->system_now()));
+      take(journal.mark_sent(campaign, it->second, m.id, true,
+                             m.created_at.value_or(clock->system_now())));
       wanted.erase(it);
       ++report.found;
     }
@@ -137,12 +153,12 @@ Result<ReconcileReport> reconcile(Client& client, Journal& journal, std::string_
   }
   // Walked back past every `sending` mark without a match: never delivered.
   for (auto const& [key, seq] : wanted) {
-    journal.mark_pending(campaign, seq);
+    take(journal.mark_pending(campaign, seq));
     ++report.not_found;
   }
   if (!sender_id.empty()) {
-    auto info = journal.campaign(campaign);
-    if (info && info->sender_id.empty()) journal.set_sender_id(campaign, sender_id);
+    auto info = take(journal.campaign(campaign));
+    if (info && info->sender_id.empty()) take(journal.set_sender_id(campaign, sender_id));
   }
   return report;
 }
@@ -160,22 +176,18 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
   if (!tmpl) return std::move(tmpl).error();
   std::string const key = account_key(options.auth_token);
 
-  internal::RunLock lock(journal.path());
-  if (!lock.held()) {
-    return Error(ErrorCode::kUnknown, "journal " + journal.path() +
-                                          " is in use by another run (or its .lock file "
-                                          "cannot be created); nothing was sent");
-  }
+  auto lock = store::internal::RunLock::acquire(journal.path());
+  if (!lock) return std::move(lock).error();
 
   RunReport report;
   std::int64_t run_id = 0;
   Stats const baseline = client.stats();
   auto save_stats = [&] {
-    if (run_id != 0) journal.record_run_stats(run_id, minus(client.stats(), baseline));
+    if (run_id != 0) take(journal.record_run_stats(run_id, minus(client.stats(), baseline)));
   };
 
   try {
-    auto existing = journal.campaign(spec.name);
+    auto existing = take(journal.campaign(spec.name));
     if (existing) {
       if (existing->audience.describe() != spec.audience.describe()) {
         return invalid("campaign " + spec.name + " was created with audience " +
@@ -202,13 +214,13 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
         }
         recipients.push_back(NewRecipient{line.id, line.user_name, {}, std::nullopt});
       }
-      journal.create_campaign(spec, key, clock->system_now(), std::move(recipients));
+      take(journal.create_campaign(spec, key, clock->system_now(), std::move(recipients)));
     } else {
-      journal.create_campaign(spec, key, clock->system_now());
+      take(journal.create_campaign(spec, key, clock->system_now()));
     }
-    run_id = journal.begin_run(spec.name, "run", options.pacing, clock->system_now());
-  } catch (JournalError const& e) {
-    return Error(ErrorCode::kUnknown, e.what());
+    run_id = take(journal.begin_run(spec.name, "run", options.pacing, clock->system_now()));
+  } catch (store::internal::StoreError const& e) {
+    return e.error();
   }
 
   std::optional<Error> failure;
@@ -216,7 +228,7 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
   auto progress = [&](bool walking, std::int64_t pages) {
     if (!options.on_progress) return;
     RunProgress p;
-    p.counts = journal.counts(spec.name);
+    p.counts = take(journal.counts(spec.name));
     p.sent_this_run = report.sent;
     p.audience_walk = walking;
     p.audience_pages = pages;
@@ -242,7 +254,7 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
     if (!options.dry_run) do_reconcile();
 
     // 2. The audience, page by page, each page committed with the cursor after it.
-    auto info = journal.campaign(spec.name);
+    auto info = take(journal.campaign(spec.name));
     while (!failure && info && !info->audience_complete) {
       if (stop()) {
         interrupted = true;
@@ -262,17 +274,18 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
         if (!u.can_dm) ++report.skipped;
       }
       std::string const next = page->has_more ? page->next_cursor : std::string();
-      journal.transaction([&] {
+      take(journal.transaction([&]() -> Result<Committed> {
         journal.add_audience_page(spec.name, batch, next);
         save_stats();
-      });
-      info = journal.campaign(spec.name);
+        return Committed{};
+      }));
+      info = take(journal.campaign(spec.name));
       progress(true, info ? info->audience_pages : 0);
     }
 
     // 3. The sends.
     client.seed_daily_sends(options.auth_token,
-                            journal.sends_on_day(key, utc_day(clock->system_now())));
+                            take(journal.sends_on_day(key, utc_day(clock->system_now()))));
     std::int64_t send_calls = 0;
     int consecutive_failures = 0;
     constexpr int kRounds = 4;
@@ -280,7 +293,7 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
       std::int64_t after = -1;
       bool left_in_flight = false;
       while (!failure) {
-        auto next = journal.next_pending(spec.name, after);
+        auto next = take(journal.next_pending(spec.name, after));
         if (!next) break;
         RecipientRecord r = std::move(*next);
         if (stop()) {
@@ -308,10 +321,11 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           if (!user) {
             Error const& e = user.error();
             if (e.code() == ErrorCode::kNotFound || e.code() == ErrorCode::kForbidden) {
-              journal.transaction([&] {
+              take(journal.transaction([&]() -> Result<Committed> {
                 journal.mark_failed(spec.name, r.seq, e);
                 save_stats();
-              });
+                return Committed{};
+              }));
               ++report.failed;
             } else if (campaign_error(e.code())) {
               failure = e;
@@ -321,12 +335,13 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
             continue;
           }
           bool resolved = false;
-          journal.transaction([&] {
+          take(journal.transaction([&]() -> Result<Committed> {
             resolved =
-                journal.resolve(spec.name, r.seq,
-                                NewRecipient{user->id, user->user_name, user->name, user->can_dm});
+                *journal.resolve(spec.name, r.seq,
+                                 NewRecipient{user->id, user->user_name, user->name, user->can_dm});
             save_stats();
-          });
+            return Committed{};
+          }));
           if (!resolved) {
             ++report.skipped;
             continue;
@@ -337,7 +352,7 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           r.can_dm = user->can_dm;
         }
         if (r.can_dm.has_value() && !*r.can_dm) {
-          journal.mark_skipped(spec.name, r.seq, "canDm false");
+          take(journal.mark_skipped(spec.name, r.seq, "canDm false"));
           ++report.skipped;
           continue;
         }
@@ -349,19 +364,20 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           continue;
         }
 
-        journal.mark_sending(spec.name, r.seq, text, clock->system_now());
+        take(journal.mark_sending(spec.name, r.seq, text, clock->system_now()));
         ++send_calls;
         auto sent =
             client.send_dm(SendDmRequest{options.auth_token, Recipient::by_id(r.user_id), text});
         if (sent) {
-          journal.transaction([&] {
+          take(journal.transaction([&]() -> Result<Committed> {
             journal.mark_sent(spec.name, r.seq, sent->id, sent->recovered, clock->system_now());
             if (!sent->sender_id.empty()) {
-              auto c = journal.campaign(spec.name);
+              auto c = *journal.campaign(spec.name);
               if (c && c->sender_id.empty()) journal.set_sender_id(spec.name, sent->sender_id);
             }
             save_stats();
-          });
+            return Committed{};
+          }));
           ++report.sent;
           if (sent->recovered) ++report.recovered;
           consecutive_failures = 0;
@@ -379,10 +395,11 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           continue;
         }
         if (e.code() == ErrorCode::kDailyLimitReached) {
-          journal.transaction([&] {
+          take(journal.transaction([&]() -> Result<Committed> {
             journal.mark_pending(spec.name, r.seq, e);
             save_stats();
-          });
+            return Committed{};
+          }));
           --send_calls;
           paused = true;
           failure = e;
@@ -393,19 +410,21 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
           break;
         }
         if (recipient_error(e.code())) {
-          journal.transaction([&] {
+          take(journal.transaction([&]() -> Result<Committed> {
             journal.mark_failed(spec.name, r.seq, e);
             save_stats();
-          });
+            return Committed{};
+          }));
           ++report.failed;
           consecutive_failures = 0;
           progress(false, 0);
           continue;
         }
-        journal.transaction([&] {
+        take(journal.transaction([&]() -> Result<Committed> {
           journal.mark_pending(spec.name, r.seq, e);
           save_stats();
-        });
+          return Committed{};
+        }));
         if (campaign_error(e.code())) {
           failure = e;
           break;
@@ -432,19 +451,19 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
       if (failure || interrupted || limit_reached || options.dry_run) break;
       // Sends this run could not settle: ask the inbox now, so that a
       // campaign can complete in one run even through 5xx storms.
-      if (left_in_flight || journal.counts(spec.name).sending > 0) {
+      if (left_in_flight || take(journal.counts(spec.name)).sending > 0) {
         if (!do_reconcile()) break;
       }
-      if (journal.counts(spec.name).pending == 0) break;
+      if (take(journal.counts(spec.name)).pending == 0) break;
     }
-  } catch (JournalError const& e) {
-    failure = Error(ErrorCode::kUnknown, e.what());
+  } catch (store::internal::StoreError const& e) {
+    failure = e.error();
   }
 
   try {
     save_stats();
     report.stats = minus(client.stats(), baseline);
-    report.counts = journal.counts(spec.name);
+    report.counts = take(journal.counts(spec.name));
     if (paused) {
       report.outcome = RunOutcome::kPaused;
       report.error = failure;
@@ -465,10 +484,10 @@ Result<RunReport> run_campaign(Client& client, Journal& journal, CampaignSpec co
                                " unconfirmed recipients are left after repeated failures; run "
                                "again to retry them");
     }
-    journal.finish_run(run_id, to_string(report.outcome), clock->system_now());
-  } catch (JournalError const& e) {
+    take(journal.finish_run(run_id, to_string(report.outcome), clock->system_now()));
+  } catch (store::internal::StoreError const& e) {
     report.outcome = RunOutcome::kFailed;
-    report.error = Error(ErrorCode::kUnknown, e.what());
+    report.error = e.error();
   }
   return report;
 }

@@ -1,5 +1,7 @@
 #include <getxapi/outreach/status.hpp>
 
+#include "store/error.hpp"
+
 #include <algorithm>
 #include <cstdio>
 #include <ostream>
@@ -55,40 +57,52 @@ std::string duration_text(std::chrono::seconds s) {
   return buf;
 }
 
-}  // namespace
-
-std::optional<CampaignStatus> campaign_status(Journal const& journal, std::string_view name,
-                                              Timestamp now) {
-  auto info = journal.campaign(name);
-  if (!info) return std::nullopt;
+// Every journal read of a status; a failed read throws, `campaign_status` returns it.
+CampaignStatus status_of(Journal const& journal, CampaignInfo const& info, Timestamp now) {
+  using store::internal::take;
+  std::string const& name = info.name;
   CampaignStatus s;
-  s.campaign = std::move(*info);
-  s.counts = journal.counts(name);
-  for (auto const& r : journal.recipients(name)) {
+  s.campaign = info;
+  s.counts = take(journal.counts(name));
+  for (auto const& r : take(journal.recipients(name))) {
     if (r.state == RecipientState::kSkipped) ++s.skipped_reasons[r.reason];
     if (r.state == RecipientState::kFailed) ++s.failed_codes[r.error_code];
   }
-  s.run_billing = journal.billed(name, std::string("run"));
-  s.replies_billing = journal.billed(name, std::string("replies"));
+  s.run_billing = take(journal.billed(name, std::string("run")));
+  s.replies_billing = take(journal.billed(name, std::string("replies")));
   if (s.counts.sent > 0) {
     s.billed_calls_per_dm =
         static_cast<double>(s.run_billing.total_billed_calls) / static_cast<double>(s.counts.sent);
   }
   s.spend_usd =
       static_cast<double>(s.run_billing.spend_micro_usd + s.replies_billing.spend_micro_usd) / 1e6;
-  auto const runs = journal.runs(name);
+  auto const runs = take(journal.runs(name));
   for (auto const& r : runs) {
     ++s.runs;
     if (!r.finished_at) ++s.unfinished_runs;
     if (r.kind == "run") s.pacing = r.pacing;
   }
-  s.sent_today = journal.sends_on_day(s.campaign.account_key, utc_day(now));
+  s.sent_today = take(journal.sends_on_day(s.campaign.account_key, utc_day(now)));
   s.remaining = s.counts.pending + s.counts.sending;
   if (s.campaign.audience_complete) {
     s.eta = eta_for(s.remaining, s.pacing.value_or(CampaignPacing{}), s.sent_today, now);
     s.eta_at = now + *s.eta;
   }
   return s;
+}
+
+}  // namespace
+
+Result<CampaignStatus> campaign_status(Journal const& journal, std::string_view name,
+                                       Timestamp now) {
+  auto found = journal.campaign(name);
+  if (!found) return std::move(found).error();
+  auto info = std::move(*found);
+  if (!info) {
+    return Error(ErrorCode::kInvalidArgument,
+                 "no campaign " + std::string(name) + " in " + journal.path());
+  }
+  return store::internal::guard<CampaignStatus>([&] { return status_of(journal, *info, now); });
 }
 
 nlohmann::json to_json(CampaignStatus const& s) {

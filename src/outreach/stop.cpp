@@ -1,14 +1,8 @@
 #include <getxapi/outreach/stop.hpp>
 
-#include "run_lock.hpp"
-
 #include <atomic>
 #include <csignal>
 #include <thread>
-
-#include <fcntl.h>
-#include <sys/file.h>
-#include <unistd.h>
 
 namespace getxapi::outreach {
 namespace {
@@ -78,21 +72,4 @@ std::shared_ptr<Sleeper> interruptible_sleeper(std::function<bool()> stop,
   return std::make_shared<InterruptibleSleeper>(std::move(stop), slice);
 }
 
-namespace internal {
-
-RunLock::RunLock(std::string const& journal_path) {
-  std::string const path = journal_path + ".lock";
-  fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (fd_ < 0) return;
-  if (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd_);
-    fd_ = -1;
-  }
-}
-
-RunLock::~RunLock() {
-  if (fd_ >= 0) ::close(fd_);
-}
-
-}  // namespace internal
 }  // namespace getxapi::outreach

@@ -135,8 +135,8 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
     ::kill(pid, SIGKILL);
     ASSERT_EQ(Cli::wait(pid), 128 + SIGKILL) << "the run ended before the fault fired";
     ++kills;
-    auto j = Journal::open(journal);
-    auto const in_flight = j.recipients("launch", RecipientState::kSending);
+    auto j = *Journal::open(journal);
+    auto const in_flight = *j.recipients("launch", RecipientState::kSending);
     ASSERT_EQ(in_flight.size(), 1u) << "the delivered DM should be left `sending`";
     EXPECT_EQ(sb.delivered_from(kPremiumId)[in_flight[0].user_id], 1);
   }
@@ -184,8 +184,8 @@ TEST(OutreachCrash, KilledAtRandomMomentsItStillDeliversExactlyOnce) {
     EXPECT_EQ(Cli::wait(pid), 0) << cli.err();
     EXPECT_THAT(cli.err(), HasSubstr("interrupted: progress saved; resume with: getxapi outreach "
                                      "run --campaign launch --journal"));
-    auto j = Journal::open(journal);
-    EXPECT_EQ(j.counts("launch").sending, 0);
+    auto j = *Journal::open(journal);
+    EXPECT_EQ(j.counts("launch")->sending, 0);
   }
 
   // 5. Let it finish.

@@ -69,7 +69,7 @@ TEST_F(OutreachIntegration, FollowersCampaignSendsOncePerDmableFollowerAndResume
   auto const audience = sb.followers("ada_example");
   ASSERT_GT(audience.dmable.size(), 50u);
   ASSERT_GT(audience.closed.size(), 10u);
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"welcome", Audience::followers_of("ada_example"), kMessage};
 
@@ -118,7 +118,7 @@ TEST_F(OutreachIntegration, FaultsNeverCauseADoubleSendOrASkip) {
          {{"path", "/twitter/dm/send"}, {"status", 429}, {"retry_after", 1}, {"probability", 0.05}},
          {{"path", "/twitter/dm/list"}, {"status", 500}, {"probability", 0.15}},
          {{"path", "/twitter/user/followers_v2"}, {"status", 502}, {"probability", 0.2}}}}});
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"faulty", Audience::followers_of("ada_example"), kMessage};
   auto last = run_to_completion(client, journal, spec, options());
@@ -129,7 +129,7 @@ TEST_F(OutreachIntegration, FaultsNeverCauseADoubleSendOrASkip) {
   auto const stats = sb.get("/_sandbox/stats");
   EXPECT_GT(stats["faults_applied"].get<int>(), 10) << "the faults did not fire";
   expect_exactly_once(kAdaId, audience);
-  auto const counts = journal.counts("faulty");
+  auto const counts = *journal.counts("faulty");
   EXPECT_EQ(counts.sent, static_cast<std::int64_t>(audience.dmable.size()));
   EXPECT_GT(counts.recovered, 0) << "no 500-after-delivery was recovered from the inbox";
   EXPECT_EQ(sb.requests_to("/twitter/user/info"), 0);
@@ -137,7 +137,7 @@ TEST_F(OutreachIntegration, FaultsNeverCauseADoubleSendOrASkip) {
 
 TEST_F(OutreachIntegration, SendingRowsLeftByACrashAreReconciledAgainstTheInbox) {
   auto const audience = sb.followers("ada_example");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"crash", Audience::followers_of("ada_example"), "Hello {name}"};
   auto o = options();
@@ -149,8 +149,8 @@ TEST_F(OutreachIntegration, SendingRowsLeftByACrashAreReconciledAgainstTheInbox)
 
   // A process that marked two recipients `sending` and died: the first after
   // its DM was delivered, the second before its request left.
-  auto delivered_row = *journal.next_pending("crash");
-  auto lost_row = *journal.next_pending("crash", delivered_row.seq);
+  auto delivered_row = **journal.next_pending("crash");
+  auto lost_row = **journal.next_pending("crash", delivered_row.seq);
   auto tmpl = *MessageTemplate::parse(spec.message);
   std::string const text1 = tmpl.render({delivered_row.name, delivered_row.user_name});
   journal.mark_sending("crash", delivered_row.seq, text1, system_clock()->system_now());
@@ -164,11 +164,11 @@ TEST_F(OutreachIntegration, SendingRowsLeftByACrashAreReconciledAgainstTheInbox)
   EXPECT_EQ(r->outcome, RunOutcome::kCompleted);
   EXPECT_EQ(r->reconciled_sent, 1);
   EXPECT_EQ(r->reconciled_pending, 1);
-  auto row = journal.recipient("crash", delivered_row.seq);
+  auto row = *journal.recipient("crash", delivered_row.seq);
   EXPECT_EQ(row->state, RecipientState::kSent);
   EXPECT_EQ(row->message_id, sent->id);
   EXPECT_TRUE(row->recovered);
-  EXPECT_EQ(journal.recipient("crash", lost_row.seq)->state, RecipientState::kSent);
+  EXPECT_EQ((*journal.recipient("crash", lost_row.seq))->state, RecipientState::kSent);
   expect_exactly_once(kAdaId, audience);
 }
 
@@ -184,7 +184,7 @@ TEST_F(OutreachIntegration, DailyCapSpansTwoSimulatedDays) {
   clock->advance(to_noon);
   sb.sandbox().advance_time(std::chrono::duration_cast<std::chrono::seconds>(to_noon));
 
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   CampaignSpec spec{"capped", Audience::followers_of("ada_example"), kMessage};
   auto make_client = [&] {
     auto co = sb.client_options();
@@ -227,8 +227,8 @@ TEST_F(OutreachIntegration, DailyCapSpansTwoSimulatedDays) {
   EXPECT_EQ(r3->outcome, RunOutcome::kPaused);
   EXPECT_EQ(r3->sent, 30);
   auto const today = utc_day(clock->system_now());
-  EXPECT_EQ(journal.sends_on_day(account_key(kAdaToken), today), 30);
-  EXPECT_EQ(journal.sends_on_day(account_key(kAdaToken), today - 1), 30);
+  EXPECT_EQ(*journal.sends_on_day(account_key(kAdaToken), today), 30);
+  EXPECT_EQ(*journal.sends_on_day(account_key(kAdaToken), today - 1), 30);
   auto const delivered = sb.delivered_from(kAdaId);
   EXPECT_EQ(delivered.size(), 60u);
   for (auto const& [id, n] : delivered) {
@@ -243,7 +243,7 @@ TEST_F(OutreachIntegration, DailyCapSpansTwoSimulatedDays) {
 }
 
 TEST_F(OutreachIntegration, XsDailyLimitPausesWithTheRecipientStillPending) {
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"xlimit", Audience::followers_of("ada_example"), kMessage};
   auto o = options();
@@ -262,11 +262,11 @@ TEST_F(OutreachIntegration, XsDailyLimitPausesWithTheRecipientStillPending) {
   EXPECT_EQ(r->error->code(), ErrorCode::kDailyLimitReached);
   EXPECT_TRUE(r->resume_at);
   EXPECT_EQ(r->sent, 0);
-  auto const next = journal.next_pending("xlimit");
+  auto const next = *journal.next_pending("xlimit");
   ASSERT_TRUE(next);
   EXPECT_EQ(next->attempts, 1);
   EXPECT_EQ(next->error_code, "kDailyLimitReached");
-  EXPECT_EQ(journal.counts("xlimit").sending, 0);
+  EXPECT_EQ(journal.counts("xlimit")->sending, 0);
   auto done = run_campaign(client, journal, spec, options());
   ASSERT_TRUE(done);
   EXPECT_EQ(done->outcome, RunOutcome::kCompleted);
@@ -276,7 +276,7 @@ TEST_F(OutreachIntegration, XsDailyLimitPausesWithTheRecipientStillPending) {
 TEST_F(OutreachIntegration, RecipientsFileResolvesHandlesAndRecordsPerRecipientErrors) {
   std::string const file = write_file(
       "to.txt", "grace_h\nclosed_dms\nno_such_user_zz\n@premium_brand\n1700000000000000004\n");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"file", Audience::from_file(file), "Hi {name}!"};
   auto r = run_campaign(client, journal, spec, options());
@@ -291,7 +291,7 @@ TEST_F(OutreachIntegration, RecipientsFileResolvesHandlesAndRecordsPerRecipientE
   EXPECT_EQ(text_to[kPremiumId], "Hi Premium Brand ✨!");
   EXPECT_EQ(text_to["1700000000000000004"], "Hi there!");  // an id: no name known
   EXPECT_EQ(text_to.count("1700000000000000003"), 0u);     // closed_dms: canDm false
-  auto const rows = journal.recipients("file");
+  auto const rows = *journal.recipients("file");
   EXPECT_EQ(rows[1].state, RecipientState::kSkipped);
   EXPECT_EQ(rows[1].reason, "canDm false");
   EXPECT_EQ(rows[1].attempts, 0);
@@ -301,7 +301,7 @@ TEST_F(OutreachIntegration, RecipientsFileResolvesHandlesAndRecordsPerRecipientE
 
 TEST_F(OutreachIntegration, CannotDmIsRecordedAndTheCampaignGoesOn) {
   std::string const file = write_file("ids.txt", "1700000000000000003\n1700000000000000002\n");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   auto r =
       run_campaign(client, journal, {"ids", Audience::from_file(file), "Hello {name}"}, options());
@@ -309,7 +309,7 @@ TEST_F(OutreachIntegration, CannotDmIsRecordedAndTheCampaignGoesOn) {
   EXPECT_EQ(r->outcome, RunOutcome::kCompleted);
   EXPECT_EQ(r->sent, 1);
   EXPECT_EQ(r->failed, 1);
-  auto rows = journal.recipients("ids");
+  auto rows = *journal.recipients("ids");
   EXPECT_EQ(rows[0].state, RecipientState::kFailed);
   EXPECT_EQ(rows[0].error_code, "kCannotDm");
   EXPECT_EQ(rows[0].attempts, 1);
@@ -321,11 +321,11 @@ TEST_F(OutreachIntegration, CannotDmIsRecordedAndTheCampaignGoesOn) {
                               {"ids2", Audience::from_file(file), "Hi @{userName}"}, options());
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code(), ErrorCode::kInvalidArgument);
-  EXPECT_FALSE(journal.campaign("ids2"));
+  EXPECT_FALSE(*journal.campaign("ids2"));
 }
 
 TEST_F(OutreachIntegration, InvalidAuthTokenStopsTheCampaign) {
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"badtoken", Audience::followers_of("ada_example"), kMessage};
   auto r = run_campaign(client, journal, spec, options("sandbox-token-revoked-000"));
@@ -334,12 +334,12 @@ TEST_F(OutreachIntegration, InvalidAuthTokenStopsTheCampaign) {
   ASSERT_TRUE(r->error);
   EXPECT_EQ(r->error->code(), ErrorCode::kAuthTokenInvalid);
   EXPECT_EQ(sb.requests_to("/twitter/dm/send"), 1);
-  EXPECT_EQ(journal.counts("badtoken").sending, 0);
-  EXPECT_EQ(journal.counts("badtoken").failed, 0);
+  EXPECT_EQ(journal.counts("badtoken")->sending, 0);
+  EXPECT_EQ(journal.counts("badtoken")->failed, 0);
 }
 
 TEST_F(OutreachIntegration, TemplateTyposAndChangedMessagesAreRefusedBeforeSending) {
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   auto typo = run_campaign(client, journal,
                            {"t", Audience::followers_of("ada_example"), "Hi {nmae}"}, options());
@@ -362,7 +362,7 @@ TEST_F(OutreachIntegration, TemplateTyposAndChangedMessagesAreRefusedBeforeSendi
 
 TEST_F(OutreachIntegration, StopRequestFinishesTheSendInFlightAndResumes) {
   auto const audience = sb.followers("ada_example");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"stop", Audience::followers_of("ada_example"), kMessage};
   auto o = options();
@@ -383,7 +383,7 @@ TEST_F(OutreachIntegration, StopRequestFinishesTheSendInFlightAndResumes) {
 
 TEST_F(OutreachIntegration, DryRunSendsNothing) {
   auto const audience = sb.followers("ada_example");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   auto o = options();
   o.dry_run = true;
@@ -399,12 +399,12 @@ TEST_F(OutreachIntegration, DryRunSendsNothing) {
   EXPECT_EQ(r->would_send, static_cast<std::int64_t>(audience.dmable.size()));
   EXPECT_EQ(shown, r->would_send);
   EXPECT_EQ(sb.requests_to("/twitter/dm/send"), 0);
-  EXPECT_EQ(journal.counts("dry").pending, static_cast<std::int64_t>(audience.dmable.size()));
+  EXPECT_EQ(journal.counts("dry")->pending, static_cast<std::int64_t>(audience.dmable.size()));
 }
 
 TEST_F(OutreachIntegration, RepliesAreFoundInTheInbox) {
   std::string const file = write_file("to.txt", "grace_h\nlonely_user\n");
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   ASSERT_TRUE(
       run_campaign(client, journal, {"r", Audience::from_file(file), "Hi {name}"}, options()));
@@ -416,7 +416,7 @@ TEST_F(OutreachIntegration, RepliesAreFoundInTheInbox) {
   EXPECT_EQ(r->new_replies, 1);
   EXPECT_EQ(r->replied, 1);
   EXPECT_GE(r->pages, 1);
-  auto rows = journal.recipients("r");
+  auto rows = *journal.recipients("r");
   EXPECT_TRUE(rows[0].replied_at);
   EXPECT_FALSE(rows[1].replied_at);
   auto again = scan_replies(client, journal, "r", kAdaToken);
@@ -430,7 +430,7 @@ TEST_F(OutreachIntegration, RepliesAreFoundInTheInbox) {
 // The figure in docs/outreach.md: billed calls per delivered DM for premium_brand's
 // 2,000 followers, 600 of them canDm false.
 TEST_F(OutreachIntegration, BilledCallsPerDeliveredDmOnA2000FollowerAudience) {
-  auto journal = Journal::open(dir.file("j.db"));
+  auto journal = *Journal::open(dir.file("j.db"));
   Client client(sb.client_options());
   CampaignSpec spec{"bench", Audience::followers_of("premium_brand"), kMessage};
   auto r = run_campaign(client, journal, spec, options(kPremiumToken));

@@ -173,7 +173,9 @@ int run(Context& ctx, RunArgs const& a) {
   };
   auto client = ctx.make_client(std::move(base));
 
-  out::Journal journal = out::Journal::open(a.journal);
+  auto opened = out::Journal::open(a.journal);
+  if (!opened) return ctx.fail(opened.error());
+  out::Journal& journal = *opened;
   out::RunOptions options;
   options.auth_token = token;
   options.pacing = pacing;
@@ -267,15 +269,19 @@ int run(Context& ctx, RunArgs const& a) {
   return code == kExitOk ? kExitFailure : code;
 }
 
-out::Journal open_existing(CampaignArgs const& a) {
+getxapi::Result<out::Journal> open_existing(CampaignArgs const& a) {
   if (!file_exists(a.journal)) throw UsageError("no journal at " + a.journal);
   return out::Journal::open(a.journal);
 }
 
 int status(Context& ctx, CampaignArgs const& a) {
   auto journal = open_existing(a);
-  auto s = out::campaign_status(journal, a.campaign, getxapi::system_clock()->system_now());
-  if (!s) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!journal) return ctx.fail(journal.error());
+  auto s = out::campaign_status(*journal, a.campaign, getxapi::system_clock()->system_now());
+  if (!s && s.error().code() == getxapi::ErrorCode::kInvalidArgument) {
+    throw UsageError(s.error().message());
+  }
+  if (!s) return ctx.fail(s.error());
   if (a.json || ctx.global.json) {
     ctx.out << out::to_json(*s).dump() << "\n";
   } else {
@@ -286,11 +292,13 @@ int status(Context& ctx, CampaignArgs const& a) {
 
 int replies(Context& ctx, CampaignArgs const& a) {
   auto journal = open_existing(a);
-  if (!journal.campaign(a.campaign))
-    throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!journal) return ctx.fail(journal.error());
+  auto campaign = journal->campaign(a.campaign);
+  if (!campaign) return ctx.fail(campaign.error());
+  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
-  auto report = out::scan_replies(client, journal, a.campaign, token);
+  auto report = out::scan_replies(client, *journal, a.campaign, token);
   if (!report) return ctx.fail(report.error());
   if (ctx.global.json) {
     ctx.out << nlohmann::json{{"campaign", a.campaign},
@@ -305,16 +313,6 @@ int replies(Context& ctx, CampaignArgs const& a) {
             << " recipient(s) replied in all (" << report->pages << " inbox page(s) read)\n";
   }
   return kExitOk;
-}
-
-// Exceptions from the journal become "error: kUnknown: journal ...", exit 1.
-int guarded(Context& ctx, std::function<int()> const& body) {
-  try {
-    return body();
-  } catch (out::JournalError const& e) {
-    ctx.end_progress();
-    return ctx.fail(getxapi::Error(getxapi::ErrorCode::kUnknown, e.what()));
-  }
 }
 
 void add_campaign_options(CLI::App& cmd, std::string& campaign, std::string& journal) {
@@ -349,27 +347,23 @@ void register_outreach(CLI::App& root, Context& ctx) {
   run_cmd->add_option("--limit", run_args->limit, "At most N sends in this run");
   run_cmd->add_flag("--dry-run", run_args->dry_run,
                     "Fetch the audience and print each message; send nothing");
-  run_cmd->callback([&ctx, run_args] {
-    ctx.run([&ctx, run_args] { return guarded(ctx, [&] { return run(ctx, *run_args); }); });
-  });
+  run_cmd->callback(
+      [&ctx, run_args] { ctx.run([&ctx, run_args] { return run(ctx, *run_args); }); });
 
   auto status_args = std::make_shared<CampaignArgs>();
   auto* status_cmd = outreach->add_subcommand(
       "status", "Counts by state, spend, billed calls per DM, and the time left");
   add_campaign_options(*status_cmd, status_args->campaign, status_args->journal);
   status_cmd->add_flag("--json", status_args->json, "One JSON object");
-  status_cmd->callback([&ctx, status_args] {
-    ctx.run(
-        [&ctx, status_args] { return guarded(ctx, [&] { return status(ctx, *status_args); }); });
-  });
+  status_cmd->callback(
+      [&ctx, status_args] { ctx.run([&ctx, status_args] { return status(ctx, *status_args); }); });
 
   auto replies_args = std::make_shared<CampaignArgs>();
   auto* replies_cmd =
       outreach->add_subcommand("replies", "Walk the inbox and mark the recipients who answered");
   add_campaign_options(*replies_cmd, replies_args->campaign, replies_args->journal);
   replies_cmd->callback([&ctx, replies_args] {
-    ctx.run(
-        [&ctx, replies_args] { return guarded(ctx, [&] { return replies(ctx, *replies_args); }); });
+    ctx.run([&ctx, replies_args] { return replies(ctx, *replies_args); });
   });
 }
 

@@ -7,6 +7,7 @@
 #include <getxapi/outreach/campaign.hpp>
 #include <getxapi/outreach/export.hpp>
 #include <getxapi/outreach/recipient.hpp>
+#include <getxapi/result.hpp>
 #include <getxapi/stats.hpp>
 #include <getxapi/timestamp.hpp>
 
@@ -15,20 +16,17 @@
 #include <functional>
 #include <memory>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace getxapi::outreach {
 
-/// The journal file could not be opened, read or written (disk full, not a
-/// journal, a newer schema, ...). Thrown by `Journal`; the runner turns it
-/// into a failed run. Whatever was committed before it stays valid.
-class GETXAPI_OUTREACH_EXPORT JournalError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+/// What a journal write returns on success: the change is committed. On
+/// failure the `Error` is kStoreError (I/O, a full disk, a file that is not a
+/// journal, a newer schema) or kBusy (another process kept the file locked
+/// past the busy timeout); whatever was committed before stays valid.
+struct Committed {};
 
 /// How many recipients are in each state.
 struct StateCounts {
@@ -72,7 +70,8 @@ struct NewRecipient {
 /// The journal: one SQLite file (WAL mode, synchronous=FULL) holding any
 /// number of campaigns, their recipients and their runs. Every method is one
 /// committed transaction, so a process killed at any instant leaves it
-/// consistent. Throws `JournalError` on SQLite failures.
+/// consistent. Nothing throws: every call returns a `Result` whose error is
+/// kStoreError or kBusy (see `Committed`).
 ///
 /// The schema is versioned (`PRAGMA user_version`) and migrated forward on
 /// open; a file from a newer version is refused rather than damaged.
@@ -82,8 +81,11 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   /// replies, the sender id and the per-day send index.
   static constexpr int kSchemaVersion = 2;
 
-  /// Opens (creating if needed) and migrates the journal at `path`.
-  static Journal open(std::string const& path);
+  /// Opens (creating if needed) and migrates the journal at `path`. An
+  /// existing file is identified read-only first: a file that is not a
+  /// journal (another program's SQLite database included) is refused with
+  /// kStoreError and left exactly as it was.
+  static Result<Journal> open(std::string const& path);
 
   ~Journal();
   Journal(Journal&&) noexcept;
@@ -93,67 +95,71 @@ class GETXAPI_OUTREACH_EXPORT Journal {
 
   std::string const& path() const noexcept;
   /// The schema version of the file (always `kSchemaVersion` after `open`).
-  int schema_version() const;
+  Result<int> schema_version() const;
 
-  /// Runs `body` in one transaction (nested calls join the outer one).
-  void transaction(std::function<void()> const& body);
+  /// Runs `body` in one transaction (nested calls join the outer one); an
+  /// error from `body` rolls it back and is returned.
+  Result<Committed> transaction(std::function<Result<Committed>()> const& body);
 
   // ---- campaigns -------------------------------------------------------------------------
-  std::optional<CampaignInfo> campaign(std::string_view name) const;
-  std::vector<CampaignInfo> campaigns() const;
+  Result<std::optional<CampaignInfo>> campaign(std::string_view name) const;
+  Result<std::vector<CampaignInfo>> campaigns() const;
   /// Adds a campaign; for a file audience, `file_recipients` is its whole audience
   /// (then the audience is complete at once).
-  CampaignInfo create_campaign(CampaignSpec const& spec, std::string_view account_key,
-                               Timestamp now,
-                               std::optional<std::vector<NewRecipient>> file_recipients = {});
-  void set_sender_id(std::string_view campaign, std::string_view sender_id);
+  Result<CampaignInfo> create_campaign(
+      CampaignSpec const& spec, std::string_view account_key, Timestamp now,
+      std::optional<std::vector<NewRecipient>> file_recipients = {});
+  Result<Committed> set_sender_id(std::string_view campaign, std::string_view sender_id);
 
   // ---- audience --------------------------------------------------------------------------
   /// Appends one followers page: recipients not yet in the campaign are added
   /// (canDm false ones as skipped), and the walk's cursor moves to
   /// `next_cursor`; an empty `next_cursor` completes the audience. Returns how
   /// many were new.
-  std::int64_t add_audience_page(std::string_view campaign,
-                                 std::vector<NewRecipient> const& recipients,
-                                 std::string_view next_cursor);
+  Result<std::int64_t> add_audience_page(std::string_view campaign,
+                                         std::vector<NewRecipient> const& recipients,
+                                         std::string_view next_cursor);
 
   // ---- recipients ------------------------------------------------------------------------
-  std::optional<RecipientRecord> recipient(std::string_view campaign, std::int64_t seq) const;
+  Result<std::optional<RecipientRecord>> recipient(std::string_view campaign,
+                                                   std::int64_t seq) const;
   /// In audience order; all of them, or those in `state`.
-  std::vector<RecipientRecord> recipients(std::string_view campaign,
-                                          std::optional<RecipientState> state = {}) const;
+  Result<std::vector<RecipientRecord>> recipients(std::string_view campaign,
+                                                  std::optional<RecipientState> state = {}) const;
   /// The first pending recipient after `after_seq`, in audience order.
-  std::optional<RecipientRecord> next_pending(std::string_view campaign,
-                                              std::int64_t after_seq = -1) const;
+  Result<std::optional<RecipientRecord>> next_pending(std::string_view campaign,
+                                                      std::int64_t after_seq = -1) const;
   /// Records what user/info said about a handle from a file. False (and the
   /// recipient skipped as a duplicate) when that id is already in the campaign.
-  bool resolve(std::string_view campaign, std::int64_t seq, NewRecipient const& user);
+  Result<bool> resolve(std::string_view campaign, std::int64_t seq, NewRecipient const& user);
   /// pending -> sending, committed before the dm/send request goes out.
-  void mark_sending(std::string_view campaign, std::int64_t seq, std::string_view text,
-                    Timestamp now);
+  Result<Committed> mark_sending(std::string_view campaign, std::int64_t seq, std::string_view text,
+                                 Timestamp now);
   /// sending -> sent.
-  void mark_sent(std::string_view campaign, std::int64_t seq, std::string_view message_id,
-                 bool recovered, Timestamp at);
+  Result<Committed> mark_sent(std::string_view campaign, std::int64_t seq,
+                              std::string_view message_id, bool recovered, Timestamp at);
   /// sending -> pending: certainly not delivered. `error` is kept as the last failure.
-  void mark_pending(std::string_view campaign, std::int64_t seq,
-                    std::optional<Error> const& error = {});
-  void mark_skipped(std::string_view campaign, std::int64_t seq, std::string_view reason);
-  void mark_failed(std::string_view campaign, std::int64_t seq, Error const& error);
+  Result<Committed> mark_pending(std::string_view campaign, std::int64_t seq,
+                                 std::optional<Error> const& error = {});
+  Result<Committed> mark_skipped(std::string_view campaign, std::int64_t seq,
+                                 std::string_view reason);
+  Result<Committed> mark_failed(std::string_view campaign, std::int64_t seq, Error const& error);
   /// Records that a sent recipient answered at `at`. False if already recorded.
-  bool mark_replied(std::string_view campaign, std::int64_t seq, Timestamp at);
-  StateCounts counts(std::string_view campaign) const;
+  Result<bool> mark_replied(std::string_view campaign, std::int64_t seq, Timestamp at);
+  Result<StateCounts> counts(std::string_view campaign) const;
   /// Sends (sent, or sending and maybe delivered) recorded for `account_key`
   /// on UTC day `day` (days since the epoch), over every campaign.
-  int sends_on_day(std::string_view account_key, std::int64_t day) const;
+  Result<int> sends_on_day(std::string_view account_key, std::int64_t day) const;
 
   // ---- runs ------------------------------------------------------------------------------
-  std::int64_t begin_run(std::string_view campaign, std::string_view kind,
-                         CampaignPacing const& pacing, Timestamp now);
+  Result<std::int64_t> begin_run(std::string_view campaign, std::string_view kind,
+                                 CampaignPacing const& pacing, Timestamp now);
   /// Stores the billed calls and spend of run `run` so far (a snapshot, not a delta).
-  void record_run_stats(std::int64_t run, Stats const& stats);
-  void finish_run(std::int64_t run, std::string_view outcome, Timestamp now);
-  BilledTotals billed(std::string_view campaign, std::optional<std::string> kind = {}) const;
-  std::vector<RunRecord> runs(std::string_view campaign) const;
+  Result<Committed> record_run_stats(std::int64_t run, Stats const& stats);
+  Result<Committed> finish_run(std::int64_t run, std::string_view outcome, Timestamp now);
+  Result<BilledTotals> billed(std::string_view campaign,
+                              std::optional<std::string> kind = {}) const;
+  Result<std::vector<RunRecord>> runs(std::string_view campaign) const;
 
  private:
   struct Impl;

@@ -5,6 +5,7 @@
 #include <getxapi/outreach/campaign.hpp>
 #include <getxapi/outreach/export.hpp>
 #include <getxapi/outreach/journal.hpp>
+#include <getxapi/result.hpp>
 #include <getxapi/timestamp.hpp>
 
 #include <nlohmann/json.hpp>
@@ -44,10 +45,11 @@ struct CampaignStatus {
   std::int64_t unfinished_runs = 0;  ///< Killed, or running now.
 };
 
-/// The status of `campaign` at `now`; nullopt if the journal has no such campaign.
-GETXAPI_OUTREACH_EXPORT std::optional<CampaignStatus> campaign_status(Journal const& journal,
-                                                                      std::string_view campaign,
-                                                                      Timestamp now);
+/// The status of `campaign` at `now`; kInvalidArgument if the journal has no such
+/// campaign, kStoreError / kBusy if the journal cannot be read.
+GETXAPI_OUTREACH_EXPORT Result<CampaignStatus> campaign_status(Journal const& journal,
+                                                               std::string_view campaign,
+                                                               Timestamp now);
 
 /// One JSON object (counts, billing, billed_calls_per_dm, eta, ...).
 GETXAPI_OUTREACH_EXPORT nlohmann::json to_json(CampaignStatus const& status);
