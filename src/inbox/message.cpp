@@ -56,7 +56,9 @@ InboundMessage InboundMessage::from_json(nlohmann::json const& j) {
   nlohmann::json raw = j;
   for (char const* key : {"tab", "edited", "sender"}) raw.erase(key);
   m.message.raw = std::move(raw);
-  if (auto it = j.find("media"); it != j.end()) m.message.media = *it;
+  m.message.conversation_id = m.conversation_id;
+  m.message.edit_count = m.edit_count;
+  m.message.reply_to_message_id = string_field(j, "reply_to_message_id", nullptr);
   return m;
 }
 

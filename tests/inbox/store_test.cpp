@@ -36,7 +36,7 @@ TEST(InboxStore, RefusesAForeignSqliteFileAndANewerVersion) {
 TEST(InboxStore, PostgresUrlsAreRefusedBeforeAnythingElse) {
   auto s = open_store("postgresql://user:secret@localhost/db");
   ASSERT_FALSE(s);
-  EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(s.error().code(), ErrorCode::kStoreError);
   EXPECT_EQ(s.error().message().find("secret"), std::string::npos);
 }
 
