@@ -211,7 +211,7 @@ std::string dollars(std::int64_t micro) {
 // Counters for the status line.
 struct Status {
   int polls = 0, handed = 0, replies = 0;
-  std::int64_t spend = 0;
+  getxapi::Client const* client = nullptr;  // for the spend so far
   std::chrono::steady_clock::time_point last_line = std::chrono::steady_clock::now();
 };
 
@@ -285,7 +285,9 @@ void on_event(Context& ctx, WatchArgs const& a, Status& status, in::WatchEvent c
   auto const next = watcher ? watcher->next_interval() : milliseconds(0);
   std::ostringstream line;
   line << "watching " << a.state << ": " << status.polls << " polls, " << status.handed
-       << " handed over, " << status.replies << " replies; next poll in " << std::setprecision(3)
+       << " handed over, " << status.replies << " replies, "
+       << dollars(status.client ? status.client->stats().total().spend_micro_usd : 0)
+       << " spent; next poll in " << std::setprecision(3)
        << static_cast<double>(next.count()) / 1000 << "s";
   if (ctx.stderr_is_tty()) {
     ctx.progress(line.str());
@@ -327,6 +329,7 @@ int watch(Context& ctx, WatchArgs const& a) {
   o.sleeper = getxapi::interruptible_sleeper(stop);
   o.stop_requested = stop;
   Status status;
+  status.client = &client;
   in::Watcher* self = nullptr;
   o.on_event = [&](in::WatchEvent const& e) { on_event(ctx, a, status, e, self); };
   in::Watcher watcher(in::client_source(client, token), *store, o);
