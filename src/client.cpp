@@ -1,600 +1,120 @@
+// `Client`: a copyable handle over a `Connection`. Arguments of the ranges are
+// checked here (before anything is sent); everything else is the connection's.
 #include <getxapi/client.hpp>
-#include <getxapi/version.hpp>
 
-#include "decode.hpp"
-#include "encode.hpp"
-#include "error_mapping.hpp"
-#include "pacer.hpp"
-#include "redact.hpp"
 #include "validate.hpp"
 
-#include <algorithm>
-#include <cctype>
-#include <cmath>
-#include <mutex>
-#include <sstream>
+#include <utility>
 
 namespace getxapi {
-
-char const* version() noexcept { return GETXAPI_VERSION_STRING; }
-
-std::string_view to_string(WaitReason reason) noexcept {
-  switch (reason) {
-    case WaitReason::kBackoff:
-      return "backoff";
-    case WaitReason::kRetryAfter:
-      return "retry-after";
-    case WaitReason::kRateLimit:
-      return "rate-limit";
-    case WaitReason::kSendDelay:
-      return "send-delay";
-  }
-  return "?";
-}
-
-int daily_send_cap(AccountTier tier) noexcept {
-  switch (tier) {
-    case AccountTier::kNew:
-      return 500;
-    case AccountTier::kEstablished:
-      return 1000;
-    case AccountTier::kPremium:
-      return 1500;
-  }
-  return 500;
-}
-
 namespace {
 
-using internal::Redactor;
-using std::chrono::milliseconds;
+// What a client over a null connection talks to: every call is refused.
+class NullConnection : public Connection {
+ public:
+  Result<LoginResult> login(LoginRequest const&) override { return refused(); }
+  Result<User> user_info(std::string_view) override { return refused(); }
+  Result<UserPage> followers(std::string_view, std::string_view) override { return refused(); }
+  Result<UserPage> following(std::string_view, std::string_view) override { return refused(); }
+  Result<Message> send_dm(SendDmRequest const&) override { return refused(); }
+  Result<MessagePage> list_dms(ListDmsRequest const&) override { return refused(); }
 
-milliseconds since(std::chrono::steady_clock::time_point start, Clock const& clock) {
-  return std::chrono::duration_cast<milliseconds>(clock.steady_now() - start);
+ private:
+  static Error refused() {
+    return Error(ErrorCode::kInvalidArgument, "the Client was built over a null Connection");
+  }
+};
+
+template <class Page, class Item = typename decltype(Page::items)::value_type>
+Result<typename Range<Item>::Chunk> chunk_of(Result<Page> page) {
+  if (!page) return std::move(page).error();
+  return typename Range<Item>::Chunk{std::move(page->items), std::move(page->next_cursor),
+                                     page->has_more};
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
+Range<User> user_range(std::shared_ptr<Connection> const& connection, Endpoint endpoint,
+                       std::string_view user_name, RangeOptions options) {
+  std::string name;
+  if (auto e = internal::check_user_name(user_name, name, "user_name")) {
+    return Range<User>(std::move(*e));
+  }
+  if (auto e = internal::check_cursor(options.cursor)) return Range<User>(std::move(*e));
+  auto fetch = [connection, endpoint, name](std::string const& cursor) {
+    return chunk_of(endpoint == Endpoint::kFollowers ? connection->followers(name, cursor)
+                                                     : connection->following(name, cursor));
+  };
+  return Range<User>(std::move(fetch), std::move(options));
 }
 
 }  // namespace
 
-class Client::Impl : public std::enable_shared_from_this<Client::Impl> {
- public:
-  explicit Impl(ClientOptions o)
-      : options(std::move(o)),
-        clock(options.clock ? options.clock : system_clock()),
-        sleeper(options.sleeper ? options.sleeper : thread_sleeper()),
-        random(options.random ? options.random : default_random()),
-        retry(options.retry_policy ? options.retry_policy
-                                   : std::make_shared<LimitedRetryPolicy const>()),
-        backoff(options.backoff_policy ? options.backoff_policy
-                                       : std::make_shared<ExponentialBackoffPolicy const>()),
-        pacer(options.pacing, clock, random) {
-    if (auto e = internal::check_api_key(options.api_key)) {
-      config_error = std::move(e);
-    } else if (auto e2 = internal::check_base_url(options.base_url)) {
-      config_error = std::move(e2);
-    } else if (options.timeout.count() <= 0 || options.connect_timeout.count() <= 0) {
-      config_error = Error(ErrorCode::kInvalidArgument, "timeouts must be positive");
-    } else if (options.spend_limit_usd &&
-               !(std::isfinite(*options.spend_limit_usd) && *options.spend_limit_usd >= 0)) {
-      config_error = Error(ErrorCode::kInvalidArgument, "spend_limit_usd must be >= 0");
-    }
-    if (options.spend_limit_usd && !config_error) {
-      spend_limit_micro = std::llround(*options.spend_limit_usd * 1e6);
-    }
-    base_url = options.base_url;
-    while (!base_url.empty() && base_url.back() == '/') base_url.pop_back();
-    auth_header = "Bearer " + options.api_key;
-    transport = options.transport;
-    if (!transport && !config_error) transport = std::make_shared<CurlTransport>(options.curl);
-  }
-
-  // One logical call: a request, how to pace it, what to scrub from text.
-  struct Call {
-    Endpoint endpoint;
-    HttpRequest request;
-    std::string account;  // auth_token, for pacing and the daily cap
-    Redactor redactor;
-    bool non_idempotent = false;
-  };
-
-  Call make_call(Endpoint endpoint, std::string method, std::string url, std::string body = {}) {
-    Call call{endpoint, {}, {}, {}, false};
-    call.request.method = std::move(method);
-    call.request.url = std::move(url);
-    call.request.body = std::move(body);
-    call.request.connect_timeout = options.connect_timeout;
-    call.request.timeout = options.timeout;
-    // Only what GetXAPI needs: it always answers JSON, so no Accept. libcurl
-    // formats every header byte through its printf engine on every request
-    // (bench/, docs/performance.md).
-    call.request.headers.reserve(2);
-    call.request.headers.emplace_back("Authorization", auth_header);
-    if (call.request.method == "POST") {
-      call.request.headers.emplace_back("Content-Type", "application/json");
-    }
-    call.redactor.add(options.api_key);
-    return call;
-  }
-
-  // Counts a call refused before anything was sent.
-  Error refuse(Endpoint endpoint, Error error) {
-    error.set_endpoint(std::string(endpoint_path(endpoint)));
-    std::lock_guard<std::mutex> lock(stats_mu);
-    auto& s = stats.endpoints[static_cast<std::size_t>(endpoint)];
-    ++s.calls;
-    ++s.errors;
-    ++s.refused;
-    return error;
-  }
-
-  template <class T>
-  using ResendHook = std::function<std::optional<Result<T>>(Error const&)>;
-
-  template <class T, class Decode>
-  Result<T> execute(Call& call, Decode decode, ResendHook<T> const& before_resend = {}) {
-    auto const index = static_cast<std::size_t>(call.endpoint);
-    {
-      std::lock_guard<std::mutex> lock(stats_mu);
-      ++stats.endpoints[index].calls;
-    }
-    // Cloned at the first failure: most calls succeed at once and need no
-    // per-call policy state (two allocations saved on the hot path).
-    std::unique_ptr<RetryPolicy> policy;
-    std::unique_ptr<BackoffPolicy> backoff_policy;
-    auto const start = clock->steady_now();
-    int attempts = 0;
-    auto fail = [&](Error error) -> Result<T> {
-      error.set_attempts(attempts);
-      if (error.endpoint().empty()) error.set_endpoint(std::string(endpoint_path(call.endpoint)));
-      error.set_message(call.redactor.scrub(error.message()));
-      std::lock_guard<std::mutex> lock(stats_mu);
-      ++stats.endpoints[index].errors;
-      if (attempts == 0) ++stats.endpoints[index].refused;
-      return error;
-    };
-
-    for (;;) {
-      auto slot = pacer.reserve(call.endpoint, call.account);
-      if (!slot) return fail(std::move(slot).error());
-      if (slot->delay.count() > 0 &&
-          !wait(call.endpoint, slot->reason, slot->delay, attempts, std::nullopt)) {
-        if (call.endpoint == Endpoint::kDmSend) pacer.cancel_send(call.account);
-        Error error(ErrorCode::kRateLimited, "wait for the local rate limit was cancelled");
-        error.set_retry_after(std::chrono::ceil<std::chrono::seconds>(slot->delay));
-        return fail(std::move(error));
-      }
-      if (auto refused = reserve_budget(call.endpoint)) {
-        if (call.endpoint == Endpoint::kDmSend) pacer.cancel_send(call.account);
-        return fail(std::move(*refused));
-      }
-      ++attempts;
-      log_request(call, attempts);
-      // The exchange is timed only for the log: a clock read is not free.
-      bool const timed = static_cast<bool>(options.logger);
-      auto const sent_at = timed ? clock->steady_now() : start;
-      auto response = transport->send(call.request);
-      auto const took = timed ? since(sent_at, *clock) : milliseconds(0);
-      bool const billed = response && response->status >= 200 && response->status < 300;
-      settle_budget(call.endpoint, billed, attempts > 1);
-      log_response(call, response, took);
-
-      Error error;
-      if (billed) {
-        auto decoded = decode(std::string_view(response->body));
-        if (decoded) return decoded;
-        error = std::move(decoded).error();
-        error.set_http_status(response->status).set_request_sent(true);
-      } else if (response) {
-        error = internal::map_http_error(call.endpoint, *response, clock->system_now());
-      } else {
-        error = std::move(response).error();
-      }
-      error.set_attempts(attempts);
-      bool const maybe_delivered = error.code() == ErrorCode::kServerError ||
-                                   (error.request_sent() && (error.code() == ErrorCode::kNetwork ||
-                                                             error.code() == ErrorCode::kTimeout));
-      if (call.endpoint == Endpoint::kDmSend && !maybe_delivered && !billed) {
-        pacer.cancel_send(call.account);
-      }
-
-      auto const elapsed = since(start, *clock);
-      if (!policy) {
-        policy = retry->clone();
-        backoff_policy = backoff->clone();
-      }
-      if (!policy->is_retryable(error) || !policy->on_failure(error, elapsed)) {
-        return fail(std::move(error));
-      }
-      // A non-idempotent request that may have landed is only repeated when
-      // the caller's hook can check first.
-      if (call.non_idempotent && maybe_delivered && !before_resend) return fail(std::move(error));
-
-      milliseconds delay;
-      WaitReason reason;
-      auto const left = policy->time_left(elapsed);
-      if (error.retry_after()) {
-        delay = std::chrono::duration_cast<milliseconds>(*error.retry_after());
-        reason = WaitReason::kRetryAfter;
-        // Asked for longer than we may wait: say so now rather than sleep.
-        if (delay > policy->max_single_wait() || delay > left) return fail(std::move(error));
-      } else {
-        delay = std::min({backoff_policy->next_delay(*random), policy->max_single_wait(), left});
-        reason = WaitReason::kBackoff;
-        if (left.count() <= 0) return fail(std::move(error));
-      }
-      if (delay.count() > 0 && !wait(call.endpoint, reason, delay, attempts, error)) {
-        return fail(std::move(error));
-      }
-      if (before_resend) {
-        if (auto settled = before_resend(error)) {
-          if (!*settled) {
-            Error e = settled->error();
-            e.set_attempts(attempts);
-            return fail(std::move(e));
-          }
-          return std::move(*settled);
-        }
-      }
-    }
-  }
-
-  bool wait(Endpoint endpoint, WaitReason reason, milliseconds delay, int attempts,
-            std::optional<Error> const& error) {
-    if (options.on_wait) {
-      WaitEvent event{endpoint, reason, delay, attempts, error};
-      if (!options.on_wait(event)) return false;
-    }
-    if (options.logger.enabled(LogLevel::kWarning)) {
-      std::ostringstream line;
-      line << to_string(endpoint) << ": waiting " << delay.count() << " ms (" << to_string(reason)
-           << ")";
-      if (error) line << " after " << to_string(error->code()) << " http " << error->http_status();
-      options.logger.sink(LogLevel::kWarning, line.str());
-    }
-    {
-      std::lock_guard<std::mutex> lock(stats_mu);
-      auto& s = stats.endpoints[static_cast<std::size_t>(endpoint)];
-      ++s.waits;
-      s.wait_ms += delay.count();
-    }
-    sleeper->sleep_for(delay);
-    return true;
-  }
-
-  std::optional<Error> reserve_budget(Endpoint endpoint) {
-    std::lock_guard<std::mutex> lock(stats_mu);
-    auto const price = options.prices.price(endpoint);
-    if (spend_limit_micro) {
-      auto const committed = stats.total().spend_micro_usd + reserved_spend;
-      if (committed + price > *spend_limit_micro) {
-        char text[160];
-        std::snprintf(text, sizeof text,
-                      "spend limit of $%.4f would be passed: $%.4f spent, this call costs $%.4f",
-                      static_cast<double>(*spend_limit_micro) / 1e6,
-                      static_cast<double>(committed) / 1e6, static_cast<double>(price) / 1e6);
-        return Error(ErrorCode::kBudgetExceeded, text);
-      }
-    }
-    reserved_spend += price;
-    return std::nullopt;
-  }
-
-  void settle_budget(Endpoint endpoint, bool billed, bool retry) {
-    std::lock_guard<std::mutex> lock(stats_mu);
-    auto const price = options.prices.price(endpoint);
-    reserved_spend -= price;
-    auto& s = stats.endpoints[static_cast<std::size_t>(endpoint)];
-    ++s.requests;
-    if (retry) ++s.retries;
-    if (billed) {
-      ++s.billed_calls;
-      s.spend_micro_usd += price;
-    }
-  }
-
-  void log_request(Call const& call, int attempt) {
-    if (!options.logger.enabled(LogLevel::kDebug)) return;
-    std::string line = "> " + call.request.method + " " + call.redactor.scrub(call.request.url);
-    line += " (attempt " + std::to_string(attempt) + ")";
-    for (auto const& [name, value] : call.request.headers) {
-      line += " | " + name + ": " + (iequals(name, "authorization") ? "Bearer ***" : value);
-    }
-    if (!call.request.body.empty()) line += " | body: " + call.redactor.body(call.request.body);
-    options.logger.sink(LogLevel::kDebug, line);
-  }
-
-  void log_response(Call const& call, Result<HttpResponse> const& response, milliseconds took) {
-    if (!options.logger) return;
-    if (!response) {
-      if (options.logger.enabled(LogLevel::kInfo)) {
-        options.logger.sink(LogLevel::kInfo,
-                            std::string(to_string(call.endpoint)) + " failed after " +
-                                std::to_string(took.count()) +
-                                " ms: " + call.redactor.scrub(response.error().message()));
-      }
-      return;
-    }
-    if (options.logger.enabled(LogLevel::kDebug)) {
-      options.logger.sink(LogLevel::kDebug, "< " + std::to_string(response->status) + " in " +
-                                                std::to_string(took.count()) + " ms | body: " +
-                                                call.redactor.body(response->body));
-    } else if (options.logger.enabled(LogLevel::kInfo)) {
-      options.logger.sink(LogLevel::kInfo, std::string(to_string(call.endpoint)) + " -> " +
-                                               std::to_string(response->status) + " in " +
-                                               std::to_string(took.count()) + " ms");
-    }
-  }
-
-  // ---- Calls -------------------------------------------------------------
-
-  Result<UserPage> user_page(Endpoint endpoint, std::string_view user_name,
-                             std::string_view cursor) {
-    std::string name;
-    if (config_error) return refuse(endpoint, *config_error);
-    if (auto e = internal::check_user_name(user_name, name, "user_name"))
-      return refuse(endpoint, *e);
-    if (auto e = internal::check_cursor(cursor)) return refuse(endpoint, *e);
-    std::vector<std::pair<std::string_view, std::string_view>> query = {{"userName", name}};
-    if (!cursor.empty()) query.emplace_back("cursor", cursor);
-    auto call =
-        make_call(endpoint, "GET", internal::build_url(base_url, endpoint_path(endpoint), query));
-    std::string_view const key = endpoint == Endpoint::kFollowers ? "followers" : "following";
-    auto page = execute<UserPage>(
-        call, [key](std::string_view body) { return internal::decode_user_page(body, key); });
-    if (page) page->cursor.assign(cursor);
-    return page;
-  }
-
-  Range<User> user_range(Endpoint endpoint, std::string_view user_name, RangeOptions options) {
-    std::string name;
-    if (auto e = internal::check_user_name(user_name, name, "user_name")) {
-      return Range<User>(std::move(*e));
-    }
-    if (auto e = internal::check_cursor(options.cursor)) return Range<User>(std::move(*e));
-    auto fetch = [self = shared_from_this(), endpoint,
-                  name](std::string const& cursor) -> Result<Range<User>::Chunk> {
-      auto page = self->user_page(endpoint, name, cursor);
-      if (!page) return std::move(page).error();
-      return Range<User>::Chunk{std::move(page->items), std::move(page->next_cursor),
-                                page->has_more};
-    };
-    return Range<User>(std::move(fetch), std::move(options));
-  }
-
-  Result<MessagePage> list_dms(ListDmsRequest const& request) {
-    if (config_error) return refuse(Endpoint::kDmList, *config_error);
-    if (auto e = internal::check_auth_token(request.auth_token))
-      return refuse(Endpoint::kDmList, *e);
-    if (auto e = internal::check_cursor(request.cursor)) return refuse(Endpoint::kDmList, *e);
-    if (auto e = internal::check_count(request.count)) return refuse(Endpoint::kDmList, *e);
-    auto call =
-        make_call(Endpoint::kDmList, "POST", internal::build_url(base_url, "/twitter/dm/list", {}),
-                  internal::encode_list_dms(request.auth_token, request.cursor, request.count));
-    call.account = request.auth_token;
-    call.redactor.add(request.auth_token);
-    auto page = execute<MessagePage>(
-        call, [](std::string_view body) { return internal::decode_message_page(body); });
-    if (page) page->cursor = request.cursor;
-    return page;
-  }
-
-  // Looks for `text` sent to `recipient` since `since` in the sender's newest
-  // inbox pages. nullopt: not there. An error: could not tell.
-  Result<std::optional<Message>> find_delivered(SendDmRequest const& request,
-                                                std::string const& normalized, Timestamp since) {
-    constexpr int kMaxPages = 3;
-    ListDmsRequest list{request.auth_token, {}, std::nullopt};
-    std::optional<std::string> resolved_id;
-    if (request.recipient.is_id()) resolved_id = normalized;
-    for (int page_no = 0; page_no < kMaxPages; ++page_no) {
-      auto page = list_dms(list);
-      if (!page) return std::move(page).error();
-      bool older_seen = false;
-      for (auto& message : page->items) {
-        if (!message.created_at || *message.created_at < since) {
-          older_seen = older_seen || message.created_at.has_value();
-          continue;
-        }
-        if (message.text != request.text) continue;
-        if (!page->user_id.empty() && message.sender_id != page->user_id) continue;
-        bool match = false;
-        if (!request.recipient.is_id() && !message.recipient_username.empty()) {
-          match = iequals(message.recipient_username, normalized);
-        } else {
-          if (!resolved_id) {
-            auto user = user_info(normalized);
-            if (!user) return std::move(user).error();
-            resolved_id = user->id;
-          }
-          match = message.recipient_id == *resolved_id;
-        }
-        if (match) return std::optional<Message>(std::move(message));
-      }
-      if (!page->has_more || older_seen) break;
-      list.cursor = page->next_cursor;
-    }
-    return std::optional<Message>();
-  }
-
-  Result<Message> send_dm(SendDmRequest const& request) {
-    constexpr auto kEndpoint = Endpoint::kDmSend;
-    if (config_error) return refuse(kEndpoint, *config_error);
-    std::string normalized;
-    if (auto e = internal::check_auth_token(request.auth_token)) return refuse(kEndpoint, *e);
-    if (auto e = internal::check_recipient(request.recipient, normalized)) {
-      return refuse(kEndpoint, *e);
-    }
-    if (auto e = internal::check_text(request.text)) return refuse(kEndpoint, *e);
-    auto call = make_call(
-        kEndpoint, "POST", internal::build_url(base_url, "/twitter/dm/send", {}),
-        internal::encode_send_dm(request.auth_token, request.recipient, normalized, request.text));
-    call.account = request.auth_token;
-    call.redactor.add(request.auth_token);
-    call.non_idempotent = true;
-    call.request.idempotent = false;
-    Timestamp const first_attempt = clock->system_now() - options.duplicate_check_skew;
-
-    ResendHook<Message> hook;
-    if (options.duplicate_safe_send) {
-      hook = [&](Error const& error) -> std::optional<Result<Message>> {
-        bool const maybe_delivered =
-            error.code() == ErrorCode::kServerError ||
-            (error.request_sent() &&
-             (error.code() == ErrorCode::kNetwork || error.code() == ErrorCode::kTimeout));
-        if (!maybe_delivered) return std::nullopt;
-        auto found = find_delivered(request, normalized, first_attempt);
-        if (!found) {
-          Error unknown = error;
-          unknown
-              .set_message(error.message() +
-                           "; the DM may have been delivered and the inbox check failed (" +
-                           std::string(to_string(found.error().code())) +
-                           "), so it was not sent again")
-              .set_request_sent(true);
-          return Result<Message>(std::move(unknown));
-        }
-        if (!*found && error.code() == ErrorCode::kTimeout) {
-          // No answer came, so the server may still be working on the first
-          // attempt and deliver it after this check: sending again could
-          // deliver it twice. (A 5xx or a dropped connection is an answer.)
-          Error pending = error;
-          pending
-              .set_message(error.message() +
-                           "; the DM was not in the inbox yet but may still be delivered, "
-                           "so it was not sent again")
-              .set_request_sent(true);
-          return Result<Message>(std::move(pending));
-        }
-        if (!*found) {
-          // Not delivered: safe to send again, and the failed attempt must
-          // not count against the daily cap (the resend reserves its own).
-          pacer.cancel_send(request.auth_token);
-          return std::nullopt;
-        }
-        Message message = std::move(**found);
-        message.recovered = true;
-        std::lock_guard<std::mutex> lock(stats_mu);
-        ++stats.endpoints[static_cast<std::size_t>(kEndpoint)].recovered;
-        return Result<Message>(std::move(message));
-      };
-    }
-    return execute<Message>(call, &internal::decode_send_dm, hook);
-  }
-
-  Result<User> user_info(std::string_view user_name) {
-    constexpr auto kEndpoint = Endpoint::kUserInfo;
-    if (config_error) return refuse(kEndpoint, *config_error);
-    std::string name;
-    if (auto e = internal::check_user_name(user_name, name, "user_name"))
-      return refuse(kEndpoint, *e);
-    auto call =
-        make_call(kEndpoint, "GET",
-                  internal::build_url(base_url, "/twitter/user/info", {{"userName", name}}));
-    return execute<User>(call, &internal::decode_user_info);
-  }
-
-  Result<LoginResult> login(LoginRequest const& request) {
-    constexpr auto kEndpoint = Endpoint::kLogin;
-    if (config_error) return refuse(kEndpoint, *config_error);
-    LoginRequest normalized;
-    if (auto e = internal::check_login(request, normalized)) {
-      Redactor redactor;
-      redactor.add(request.password);
-      redactor.add(request.totp_secret);
-      e->set_message(redactor.scrub(e->message()));
-      return refuse(kEndpoint, *e);
-    }
-    auto call =
-        make_call(kEndpoint, "POST", internal::build_url(base_url, "/twitter/user_login", {}),
-                  internal::encode_login(normalized));
-    call.redactor.add(request.password);
-    call.redactor.add(normalized.totp_secret);
-    call.redactor.add(request.totp_secret);
-    auto result = execute<LoginResult>(call, &internal::decode_login);
-    return result;
-  }
-
-  ClientOptions options;
-  std::shared_ptr<Clock> clock;
-  std::shared_ptr<Sleeper> sleeper;
-  std::shared_ptr<RandomSource> random;
-  std::shared_ptr<RetryPolicy const> retry;
-  std::shared_ptr<BackoffPolicy const> backoff;
-  internal::Pacer pacer;
-  std::optional<Error> config_error;
-  std::shared_ptr<Transport> transport;
-  std::string base_url;
-  std::string auth_header;
-  std::optional<std::int64_t> spend_limit_micro;
-  mutable std::mutex stats_mu;
-  Stats stats;
-  std::int64_t reserved_spend = 0;
-};
-
-Client::Client(ClientOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {}
+Client::Client(ClientOptions options) : Client(make_connection(std::move(options))) {}
+Client::Client(std::shared_ptr<Connection> connection)
+    : connection_(connection ? std::move(connection) : std::make_shared<NullConnection>()) {}
 Client::~Client() = default;
 Client::Client(Client const&) = default;
 Client& Client::operator=(Client const&) = default;
 Client::Client(Client&&) noexcept = default;
 Client& Client::operator=(Client&&) noexcept = default;
 
-Result<LoginResult> Client::login(LoginRequest const& request) { return impl_->login(request); }
+Result<LoginResult> Client::login(LoginRequest const& request) {
+  return connection_->login(request);
+}
 
-Result<User> Client::user_info(std::string_view user_name) { return impl_->user_info(user_name); }
+Result<User> Client::user_info(std::string_view user_name) {
+  return connection_->user_info(user_name);
+}
 
 Result<UserPage> Client::followers(std::string_view user_name, std::string_view cursor) {
-  return impl_->user_page(Endpoint::kFollowers, user_name, cursor);
+  return connection_->followers(user_name, cursor);
 }
 
 Result<UserPage> Client::following(std::string_view user_name, std::string_view cursor) {
-  return impl_->user_page(Endpoint::kFollowing, user_name, cursor);
+  return connection_->following(user_name, cursor);
 }
 
-Result<Message> Client::send_dm(SendDmRequest const& request) { return impl_->send_dm(request); }
+Result<Message> Client::send_dm(SendDmRequest const& request) {
+  return connection_->send_dm(request);
+}
 
 Result<MessagePage> Client::list_dms(ListDmsRequest const& request) {
-  return impl_->list_dms(request);
+  return connection_->list_dms(request);
 }
 
 Range<User> Client::all_followers(std::string_view user_name, RangeOptions options) {
-  return impl_->user_range(Endpoint::kFollowers, user_name, std::move(options));
+  return user_range(connection_, Endpoint::kFollowers, user_name, std::move(options));
 }
 
 Range<User> Client::all_following(std::string_view user_name, RangeOptions options) {
-  return impl_->user_range(Endpoint::kFollowing, user_name, std::move(options));
+  return user_range(connection_, Endpoint::kFollowing, user_name, std::move(options));
 }
 
 Range<Message> Client::all_dms(std::string_view auth_token, RangeOptions options) {
   if (auto e = internal::check_auth_token(auth_token)) return Range<Message>(std::move(*e));
   if (auto e = internal::check_count(options.page_size)) return Range<Message>(std::move(*e));
   if (auto e = internal::check_cursor(options.cursor)) return Range<Message>(std::move(*e));
-  auto fetch = [impl = impl_, token = std::string(auth_token), count = options.page_size](
-                   std::string const& cursor) -> Result<Range<Message>::Chunk> {
-    auto page = impl->list_dms(ListDmsRequest{token, cursor, count});
-    if (!page) return std::move(page).error();
-    return Range<Message>::Chunk{std::move(page->items), std::move(page->next_cursor),
-                                 page->has_more};
+  auto fetch = [connection = connection_, token = std::string(auth_token),
+                count = options.page_size](std::string const& cursor) {
+    return chunk_of(connection->list_dms(ListDmsRequest{token, cursor, count}));
   };
   return Range<Message>(std::move(fetch), std::move(options));
 }
 
-Stats Client::stats() const {
-  std::lock_guard<std::mutex> lock(impl_->stats_mu);
-  return impl_->stats;
-}
+Stats Client::stats() const { return connection_->stats(); }
 
 void Client::seed_daily_sends(std::string_view auth_token, int sends) {
-  impl_->pacer.seed_daily_sends(auth_token, sends);
+  connection_->seed_daily_sends(auth_token, sends);
 }
 
 int Client::daily_sends(std::string_view auth_token) const {
-  return impl_->pacer.daily_sends(auth_token);
+  return connection_->daily_sends(auth_token);
 }
+
+std::shared_ptr<Clock> Client::clock() const {
+  auto clock = connection_->clock();
+  return clock ? clock : system_clock();
+}
+
+PacingOptions Client::pacing() const { return connection_->pacing(); }
 
 }  // namespace getxapi

@@ -46,13 +46,29 @@ class Reader {
 
   // string_view keys: std::less<> then compares without a strlen per node.
   Json const* find(std::string_view key) {
+    if (key.data() == picked_key_.data() && key.size() == picked_key_.size()) {
+      picked_key_ = {};
+      return picked_;
+    }
     auto it = object_.find(key);
     return it == object_.end() || it->is_null() ? nullptr : &*it;
   }
   // The first of two spellings present (camelCase as documented, snake_case
   // as seen in the field): a second lookup only when the first is absent.
+  // The field found is remembered for the read that follows (`r.string(r.pick(
+  // a, b), out)`), so a message's fields cost one lookup each, not two.
   std::string_view pick(std::string_view key, std::string_view alternative) {
-    return find(key) != nullptr || find(alternative) == nullptr ? key : alternative;
+    Json const* v = find(key);
+    std::string_view picked = key;
+    if (v == nullptr) {
+      if (Json const* a = find(alternative)) {
+        v = a;
+        picked = alternative;
+      }
+    }
+    picked_key_ = picked;
+    picked_ = v;
+    return picked;
   }
 
   void string(std::string_view key, std::string& out) {
@@ -105,10 +121,13 @@ class Reader {
     }
   }
   void timestamp(std::string_view key, std::optional<Timestamp>& out) {
-    std::string text;
-    string(key, text);
+    Json const* v = find(key);
+    if (v == nullptr) return;
+    if (!v->is_string()) return fail(key, "a string");
+    // Parsed in place: a copy of every createdAt would be an allocation each.
     // A format we do not know yet is not worth failing a page over: the raw
     // value stays in `raw`.
+    auto const& text = v->get_ref<std::string const&>();
     if (!text.empty()) out = parse_timestamp(text);
   }
   // A required, non-empty string id.
@@ -157,6 +176,8 @@ class Reader {
   std::string_view what_;
   std::string_view prefix_;
   Path const* path_ = nullptr;
+  std::string_view picked_key_;
+  Json const* picked_ = nullptr;
   std::optional<Error> error_;
 };
 

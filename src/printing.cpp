@@ -3,13 +3,10 @@
 #include <getxapi/dm.hpp>
 #include <getxapi/login.hpp>
 #include <getxapi/message.hpp>
-#include <getxapi/transport.hpp>
 #include <getxapi/user.hpp>
 
 #include "redact.hpp"
 
-#include <algorithm>
-#include <cctype>
 #include <ostream>
 
 namespace getxapi {
@@ -20,19 +17,6 @@ char const* mask_if_set(std::string const& secret) {
 }
 
 }  // namespace
-
-std::string_view find_header(HttpHeaders const& headers, std::string_view name) {
-  for (auto const& [key, value] : headers) {
-    if (key.size() == name.size() &&
-        std::equal(key.begin(), key.end(), name.begin(), [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) ==
-                 std::tolower(static_cast<unsigned char>(b));
-        })) {
-      return value;
-    }
-  }
-  return {};
-}
 
 std::ostream& operator<<(std::ostream& os, User const& user) {
   return os << "User{id=" << user.id << ", user_name=@" << user.user_name << ", name=\""

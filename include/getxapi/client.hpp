@@ -3,10 +3,13 @@
 #pragma once
 
 #include <getxapi/client_options.hpp>
+#include <getxapi/clock.hpp>
+#include <getxapi/connection.hpp>
 #include <getxapi/dm.hpp>
 #include <getxapi/export.hpp>
 #include <getxapi/login.hpp>
 #include <getxapi/message.hpp>
+#include <getxapi/pacing.hpp>
 #include <getxapi/range.hpp>
 #include <getxapi/result.hpp>
 #include <getxapi/stats.hpp>
@@ -17,17 +20,24 @@
 
 namespace getxapi {
 
-/// A GetXAPI client. Cheap to copy (copies share connections, limits and
-/// stats) and safe to use from several threads at once.
+/// A GetXAPI client. Cheap to copy (copies share one `Connection`: its
+/// limits, stats and HTTP connections) and safe to use from several threads
+/// at once.
 ///
 /// No call throws for an outcome the API documents: each returns a
 /// `Result`. Arguments are checked before anything is sent, so a bad one
 /// costs nothing (kInvalidArgument, `attempts() == 0`).
+///
+/// Each call forwards to the client's `Connection` (see connection.hpp); the
+/// ranges are built here from its per-page calls.
 class GETXAPI_EXPORT Client {
  public:
   /// Never fails: a missing API key or a bad base URL is reported by each call
-  /// as kInvalidArgument.
+  /// as kInvalidArgument. Same as `Client(make_connection(std::move(options)))`.
   explicit Client(ClientOptions options);
+  /// A client over `connection`, e.g. a `getxapi_mocks::MockConnection` in a
+  /// test. Null: every call fails with kInvalidArgument.
+  explicit Client(std::shared_ptr<Connection> connection);
   ~Client();
   Client(Client const&);
   Client& operator=(Client const&);
@@ -67,9 +77,17 @@ class GETXAPI_EXPORT Client {
   /// Sends counted today (UTC) for `auth_token` against the daily cap.
   int daily_sends(std::string_view auth_token) const;
 
+  /// The connection this client forwards to.
+  std::shared_ptr<Connection> const& connection() const noexcept { return connection_; }
+  /// The connection's clock (never null): the one that decides which UTC day
+  /// a send counts against. Code that journals sends beside this client (the
+  /// outreach runner) dates them with it rather than with a clock of its own.
+  std::shared_ptr<Clock> clock() const;
+  /// The pacing the connection enforces (send delay, daily cap, limits).
+  PacingOptions pacing() const;
+
  private:
-  class Impl;
-  std::shared_ptr<Impl> impl_;
+  std::shared_ptr<Connection> connection_;
 };
 
 }  // namespace getxapi

@@ -103,6 +103,20 @@ struct MessagePage {
   GETXAPI_EXPORT DmUser const* user(std::string_view id) const;
 };
 
+/// The wire shape, `{"type": ..., "url": ...}`, for code that writes messages
+/// back out as JSON (`nlohmann::json j = message.media;`).
+inline void to_json(nlohmann::json& j, MessageMedia const& media) {
+  j = {{"type", media.type}, {"url", media.url}};
+}
+/// No media is `null`, as on the wire.
+inline void to_json(nlohmann::json& j, std::optional<MessageMedia> const& media) {
+  if (media) {
+    to_json(j, *media);
+  } else {
+    j = nullptr;
+  }
+}
+
 /// Prints id, sender, recipient and the text's length, never the text itself
 /// (message bodies can be private).
 GETXAPI_EXPORT std::ostream& operator<<(std::ostream& os, Message const& message);

@@ -1,0 +1,7 @@
+#include <getxapi/version.hpp>
+
+namespace getxapi {
+
+char const* version() noexcept { return GETXAPI_VERSION_STRING; }
+
+}  // namespace getxapi
