@@ -18,6 +18,7 @@ class NullConnection : public Connection {
   Result<UserPage> following(std::string_view, std::string_view) override { return refused(); }
   Result<Message> send_dm(SendDmRequest const&) override { return refused(); }
   Result<MessagePage> list_dms(ListDmsRequest const&) override { return refused(); }
+  Result<MessagePage> conversation(ConversationRequest const&) override { return refused(); }
 
  private:
   static Error refused() {
@@ -79,6 +80,10 @@ Result<Message> Client::send_dm(SendDmRequest const& request) {
 
 Result<MessagePage> Client::list_dms(ListDmsRequest const& request) {
   return connection_->list_dms(request);
+}
+
+Result<MessagePage> Client::conversation(ConversationRequest const& request) {
+  return connection_->conversation(request);
 }
 
 Range<User> Client::all_followers(std::string_view user_name, RangeOptions options) {

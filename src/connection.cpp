@@ -25,6 +25,9 @@ Result<Message> Connection::send_dm(SendDmRequest const&) { return unimplemented
 Result<MessagePage> Connection::list_dms(ListDmsRequest const&) {
   return unimplemented("list_dms");
 }
+Result<MessagePage> Connection::conversation(ConversationRequest const&) {
+  return unimplemented("conversation");
+}
 Stats Connection::stats() const { return {}; }
 void Connection::seed_daily_sends(std::string_view, int) {}
 int Connection::daily_sends(std::string_view) const { return 0; }

@@ -326,20 +326,63 @@ class ConnectionImpl : public Connection, public std::enable_shared_from_this<Co
     return page;
   }
 
+  // ---- Conversations: dm/list with tabs, session tokens and proxy; dm/conversation
+
+  // The proxy an inbox read carries: the request's, else the client's default.
+  std::string const& proxy_for(std::string const& requested) const {
+    return requested.empty() ? options.default_proxy : requested;
+  }
+
+  // An inbox read's secrets, scrubbed from every line and error it causes:
+  // the token, ct0, and a proxy's `user:pass` (and the password alone).
+  static void add_inbox_secrets(Call& call, std::string const& auth_token, std::string_view ct0,
+                                std::string_view proxy) {
+    call.account = auth_token;
+    call.redactor.add(auth_token);
+    call.redactor.add(ct0);
+    auto const credentials = internal::proxy_credentials(proxy);
+    call.redactor.add(credentials);
+    auto const colon = credentials.find(':');
+    if (colon != std::string_view::npos) call.redactor.add(credentials.substr(colon + 1));
+  }
+
   Result<MessagePage> list_dms(ListDmsRequest const& request) override {
-    if (config_error) return refuse(Endpoint::kDmList, *config_error);
-    if (auto e = internal::check_auth_token(request.auth_token))
-      return refuse(Endpoint::kDmList, *e);
-    if (auto e = internal::check_cursor(request.cursor)) return refuse(Endpoint::kDmList, *e);
-    if (auto e = internal::check_count(request.count)) return refuse(Endpoint::kDmList, *e);
+    constexpr auto kEndpoint = Endpoint::kDmList;
+    if (config_error) return refuse(kEndpoint, *config_error);
+    auto const& proxy = proxy_for(request.proxy);
+    if (auto e = internal::check_list_dms(request)) return refuse(kEndpoint, *e);
+    if (auto e = internal::check_proxy(proxy)) return refuse(kEndpoint, *e);
     auto call =
-        make_call(Endpoint::kDmList, "POST", internal::build_url(base_url, "/twitter/dm/list", {}),
-                  internal::encode_list_dms(request.auth_token, request.cursor, request.count));
-    call.account = request.auth_token;
-    call.redactor.add(request.auth_token);
+        make_call(kEndpoint, "POST", internal::build_url(base_url, endpoint_path(kEndpoint), {}),
+                  internal::encode_list_dms(request, proxy));
+    add_inbox_secrets(call, request.auth_token, request.ct0, proxy);
+    auto const tab = request.tab;
     auto page = execute<MessagePage>(
-        call, [](std::string_view body) { return internal::decode_message_page(body); });
+        call, [tab](std::string_view body) { return internal::decode_message_page(body, tab); });
     if (page) page->cursor = request.cursor;
+    return page;
+  }
+
+  Result<MessagePage> conversation(ConversationRequest const& request) override {
+    constexpr auto kEndpoint = Endpoint::kDmConversation;
+    if (config_error) return refuse(kEndpoint, *config_error);
+    auto const& proxy = proxy_for(request.proxy);
+    if (auto e = internal::check_conversation(request)) return refuse(kEndpoint, *e);
+    if (auto e = internal::check_proxy(proxy)) return refuse(kEndpoint, *e);
+    auto call =
+        make_call(kEndpoint, "POST", internal::build_url(base_url, endpoint_path(kEndpoint), {}),
+                  internal::encode_conversation(request, proxy));
+    add_inbox_secrets(call, request.auth_token, {}, proxy);
+    auto page = execute<MessagePage>(call, &internal::decode_conversation_page);
+    if (!page) return page;
+    page->cursor = request.cursor;
+    if (page->conversation_id.empty()) {
+      // The answer did not say: it is the thread asked for.
+      page->conversation_id = request.conversation_id;
+      for (auto& m : page->items) {
+        if (m.conversation_id.empty()) m.conversation_id = request.conversation_id;
+      }
+    }
     return page;
   }
 

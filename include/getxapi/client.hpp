@@ -5,13 +5,16 @@
 #include <getxapi/client_options.hpp>
 #include <getxapi/clock.hpp>
 #include <getxapi/connection.hpp>
+#include <getxapi/conversation.hpp>
 #include <getxapi/dm.hpp>
 #include <getxapi/export.hpp>
+#include <getxapi/inbox_range.hpp>
 #include <getxapi/login.hpp>
 #include <getxapi/message.hpp>
 #include <getxapi/pacing.hpp>
 #include <getxapi/range.hpp>
 #include <getxapi/result.hpp>
+#include <getxapi/session.hpp>
 #include <getxapi/stats.hpp>
 #include <getxapi/user.hpp>
 
@@ -67,6 +70,29 @@ class GETXAPI_EXPORT Client {
   Range<User> all_following(std::string_view user_name, RangeOptions options = {});
   /// Every message in the inbox of `auth_token`'s account, newest first.
   Range<Message> all_dms(std::string_view auth_token, RangeOptions options = {});
+
+  // ---- Conversations (src/conversation_ranges.cpp for the ranges) ----------
+  /// POST /twitter/dm/conversation ($0.001): one page of one thread, newest
+  /// first; `next_cursor` goes back in time.
+  Result<MessagePage> conversation(ConversationRequest const& request);
+  /// Every conversation of one inbox tab, each once (dm/list pages by
+  /// messages: a thread on several pages is yielded the first time). The
+  /// range's `user_id()` is the inbox owner. `options.page_size` is messages
+  /// per dm/list page.
+  InboxRange<Conversation> all_conversations(std::string_view auth_token,
+                                             InboxTab tab = InboxTab::kAll,
+                                             RangeOptions options = {});
+  /// The same with a Session's ct0/twid (faster) and proxy.
+  InboxRange<Conversation> all_conversations(Session const& session, InboxTab tab = InboxTab::kAll,
+                                             RangeOptions options = {});
+  /// Every message of one thread, newest first (dm/conversation pages).
+  InboxRange<Message> all_conversation_messages(std::string_view auth_token,
+                                                std::string_view conversation_id,
+                                                RangeOptions options = {});
+  /// The same with a Session's proxy.
+  InboxRange<Message> all_conversation_messages(Session const& session,
+                                                std::string_view conversation_id,
+                                                RangeOptions options = {});
 
   /// Requests, retries, waits, billed calls and spend so far, per endpoint.
   Stats stats() const;

@@ -79,6 +79,12 @@ struct ClientOptions {
   /// for clock skew between this machine and X.
   std::chrono::seconds duplicate_check_skew = std::chrono::seconds(120);
 
+  /// The proxy GetXAPI reaches X through for the inbox reads (dm/list,
+  /// dm/conversation) of requests that name none: one client per account keeps
+  /// accounts apart. `http://`, `https://`, `socks5://` or `socks4://`; a bad one
+  /// refuses those calls (kInvalidArgument). Credentials in it are masked in logs.
+  std::string default_proxy;
+
   /// Prices for `Client::stats()` and the spend limit.
   PriceTable prices;
   /// Refuse (kBudgetExceeded, nothing sent) any call whose price would take

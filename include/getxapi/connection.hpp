@@ -60,7 +60,10 @@ class GETXAPI_EXPORT Connection {
   /// POST /twitter/dm/list: one page of the inbox, newest first.
   virtual Result<MessagePage> list_dms(ListDmsRequest const& request);
 
-  // Conversation calls (POST /twitter/dm/conversation, inbox tabs) go here.
+  /// POST /twitter/dm/conversation: one page of one thread, newest first.
+  /// (Tabs, ct0/twid and proxy of dm/list travel in `ListDmsRequest`; the
+  /// conversation ranges are built by `Client` from these two calls.)
+  virtual Result<MessagePage> conversation(ConversationRequest const& request);
 
   /// Requests, retries, waits, billed calls and spend so far. Default: zeros.
   virtual Stats stats() const;

@@ -80,5 +80,40 @@ TEST(EncodeListDms, OptionalFieldsOnlyWhenSet) {
   EXPECT_TRUE(both.at("count").is_number_integer());
 }
 
+TEST(EncodeListDms, RequestWithTabTokensAndProxy) {
+  ListDmsRequest request{"tok", "c3", 25};
+  EXPECT_EQ(json::parse(encode_list_dms(request, "")),
+            (json{{"auth_token", "tok"}, {"cursor", "c3"}, {"count", 25}}));
+  // The default tab is left out, so older deployments see the body they know.
+  request.tab = InboxTab::kRequests;
+  request.ct0 = "ct0value";
+  request.twid = "u=17";
+  EXPECT_EQ(json::parse(encode_list_dms(request, "socks5://u:p@10.0.0.7:1080")),
+            (json{{"auth_token", "tok"},
+                  {"tab", "requests"},
+                  {"cursor", "c3"},
+                  {"count", 25},
+                  {"ct0", "ct0value"},
+                  {"twid", "u=17"},
+                  {"proxy", "socks5://u:p@10.0.0.7:1080"}}));
+  request.tab = InboxTab::kHidden;
+  EXPECT_EQ(json::parse(encode_list_dms(request, "")).at("tab"), "hidden");
+}
+
+TEST(EncodeConversation, RequiredAndOptionalFields) {
+  using internal::encode_conversation;
+  ConversationRequest request{"tok", "1-2"};
+  EXPECT_EQ(json::parse(encode_conversation(request, "")),
+            (json{{"auth_token", "tok"}, {"conversation_id", "1-2"}}));
+  request.cursor = "older";
+  request.count = 10;
+  EXPECT_EQ(json::parse(encode_conversation(request, "http://proxy:8080")),
+            (json{{"auth_token", "tok"},
+                  {"conversation_id", "1-2"},
+                  {"cursor", "older"},
+                  {"count", 10},
+                  {"proxy", "http://proxy:8080"}}));
+}
+
 }  // namespace
 }  // namespace getxapi::unit

@@ -15,12 +15,20 @@ namespace {
 using internal::check_api_key;
 using internal::check_auth_token;
 using internal::check_base_url;
+using internal::check_conversation;
+using internal::check_conversation_id;
 using internal::check_count;
 using internal::check_cursor;
+using internal::check_list_dms;
 using internal::check_login;
+using internal::check_proxy;
 using internal::check_recipient;
+using internal::check_session_tokens;
+using internal::check_tab;
 using internal::check_text;
 using internal::check_user_name;
+using internal::mask_proxy;
+using internal::proxy_credentials;
 using internal::utf8_code_points;
 
 std::string repeat(std::string const& unit, std::size_t n) {
@@ -210,6 +218,83 @@ TEST(CheckCursor, ControlCharactersAndHugeCursorsAreRefused) {
 }
 
 LoginRequest good_login() { return LoginRequest{"@ada_example", kPassword, "ada@example.org", {}}; }
+
+TEST(CheckTab, OnlyTheThreeTabs) {
+  EXPECT_FALSE(check_tab(InboxTab::kAll));
+  EXPECT_FALSE(check_tab(InboxTab::kRequests));
+  EXPECT_FALSE(check_tab(InboxTab::kHidden));
+  expect_invalid(check_tab(static_cast<InboxTab>(3)));
+  expect_invalid(check_tab(static_cast<InboxTab>(-1)));
+}
+
+TEST(CheckSessionTokens, BothOrNeither) {
+  EXPECT_FALSE(check_session_tokens("", ""));
+  EXPECT_FALSE(check_session_tokens("ct0value", "u=17"));
+  expect_invalid(check_session_tokens("ct0value", ""));
+  expect_invalid(check_session_tokens("", "u=17"));
+  expect_invalid(check_session_tokens("ct0 value", "u=17"));
+  expect_invalid(check_session_tokens("ct0value", "u=17\n"));
+  expect_invalid(check_session_tokens(repeat("a", 4097), "u=17"));
+  // The refusal never repeats the secret.
+  auto e = check_session_tokens("SECRETCT0VALUE", "");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message().find("SECRETCT0VALUE"), std::string::npos) << e->message();
+}
+
+TEST(CheckProxy, TheFourDocumentedSchemes) {
+  for (char const* ok : {"", "http://10.0.0.7:8080", "https://proxy.example", "socks5://h:1080",
+                         "SOCKS4://h", "socks5://user:pa%40ss@h:1080", "http://[::1]:3128/"}) {
+    EXPECT_FALSE(check_proxy(ok)) << ok;
+  }
+  for (char const* bad : {"ftp://h", "socks5h://h:1080", "10.0.0.7:8080", "http://", "http:///path",
+                          "socks5://user:pass@", "socks5://user:pass@:1080", "http://h :80",
+                          "http://h\n", "javascript:alert(1)", "http:/h"}) {
+    SCOPED_TRACE(bad);
+    expect_invalid(check_proxy(bad));
+  }
+  expect_invalid(check_proxy("http://" + repeat("a", 2100)));
+  auto e = check_proxy("ftp://user:SECRETPASS@h");
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->message().find("SECRETPASS"), std::string::npos) << e->message();
+}
+
+TEST(ProxyCredentials, FoundAndMasked) {
+  EXPECT_EQ(proxy_credentials("socks5://user:pass@h:1080"), "user:pass");
+  EXPECT_EQ(proxy_credentials("http://h:8080"), "");
+  EXPECT_EQ(proxy_credentials("http://h/p@th"), "");
+  EXPECT_EQ(proxy_credentials("http://a@b:c@h"), "a@b:c");
+  EXPECT_EQ(mask_proxy("socks5://user:pass@h:1080"), "socks5://***@h:1080");
+  EXPECT_EQ(mask_proxy("http://h:8080"), "http://h:8080");
+}
+
+TEST(CheckConversationId, NonEmptyPrintable) {
+  EXPECT_FALSE(check_conversation_id("1700000000000000001-1700000000000000002"));
+  EXPECT_FALSE(check_conversation_id("g1234567890"));
+  expect_invalid(check_conversation_id(""));
+  expect_invalid(check_conversation_id("1-2 3"));
+  expect_invalid(check_conversation_id("1-2\r\n"));
+  expect_invalid(check_conversation_id(repeat("1", 513)));
+}
+
+TEST(CheckRequests, ListDmsAndConversationCheckEveryField) {
+  ListDmsRequest list{"tok", {}, {}};
+  EXPECT_FALSE(check_list_dms(list));
+  list.twid = "u=1";
+  expect_invalid(check_list_dms(list));
+  list.ct0 = "c";
+  EXPECT_FALSE(check_list_dms(list));
+  list.proxy = "gopher://h";
+  expect_invalid(check_list_dms(list));
+  ConversationRequest thread{"tok", "1-2"};
+  EXPECT_FALSE(check_conversation(thread));
+  thread.count = 0;
+  expect_invalid(check_conversation(thread));
+  thread.count = 5;
+  thread.proxy = "nope";
+  expect_invalid(check_conversation(thread));
+  expect_invalid(check_conversation(ConversationRequest{"", "1-2"}));
+  expect_invalid(check_conversation(ConversationRequest{"tok", ""}));
+}
 
 TEST(CheckLogin, NormalisesUserNameAndTotpSecret) {
   LoginRequest out;

@@ -41,6 +41,8 @@ class MockConnection : public getxapi::Connection {
     ON_CALL(*this, following(_, _)).WillByDefault(Return(unset<getxapi::UserPage>("following")));
     ON_CALL(*this, send_dm(_)).WillByDefault(Return(unset<getxapi::Message>("send_dm")));
     ON_CALL(*this, list_dms(_)).WillByDefault(Return(unset<getxapi::MessagePage>("list_dms")));
+    ON_CALL(*this, conversation(_))
+        .WillByDefault(Return(unset<getxapi::MessagePage>("conversation")));
     ON_CALL(*this, stats()).WillByDefault(Return(getxapi::Stats{}));
     ON_CALL(*this, daily_sends(_)).WillByDefault(Return(0));
     ON_CALL(*this, clock()).WillByDefault(Return(getxapi::system_clock()));
@@ -60,6 +62,8 @@ class MockConnection : public getxapi::Connection {
               (override));
   MOCK_METHOD(getxapi::Result<getxapi::MessagePage>, list_dms, (getxapi::ListDmsRequest const&),
               (override));
+  MOCK_METHOD(getxapi::Result<getxapi::MessagePage>, conversation,
+              (getxapi::ConversationRequest const&), (override));
   MOCK_METHOD(getxapi::Stats, stats, (), (const, override));
   MOCK_METHOD(void, seed_daily_sends, (std::string_view, int), (override));
   MOCK_METHOD(int, daily_sends, (std::string_view), (const, override));
