@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -18,17 +19,22 @@
 namespace {
 
 using json = nlohmann::json;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
 
 // A child getxapi-sandbox with its stdout on a pipe.
 class Process {
  public:
-  explicit Process(std::vector<std::string> args) {
+  // With `merge_stderr`, stderr goes to the same pipe as stdout.
+  explicit Process(std::vector<std::string> args, bool merge_stderr = false) {
     args.insert(args.begin(), GETXAPI_SANDBOX_EXE);
     int fds[2];
     if (pipe(fds) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(fds[1], STDOUT_FILENO);
+      if (merge_stderr) dup2(fds[1], STDERR_FILENO);
       close(fds[0]);
       close(fds[1]);
       std::vector<char*> argv;
@@ -152,8 +158,45 @@ TEST(SandboxExecutable, UsageErrors) {
   EXPECT_EQ(both.wait_exit(), 2);
   Process bad_port({"--port", "70000"});
   EXPECT_EQ(bad_port.wait_exit(), 2);
-  Process missing({"--data", "/nonexistent.json"});
-  EXPECT_EQ(missing.wait_exit(), 2);
+}
+
+TEST(SandboxExecutable, MissingDataFileIsAStartUpFailure) {
+  Process missing({"--data", "/nonexistent.json"}, true);
+  EXPECT_EQ(missing.wait_exit(), 1);
+  EXPECT_THAT(missing.read_all(), HasSubstr("cannot open world data file /nonexistent.json"));
+}
+
+TEST(SandboxExecutable, VersionAndHelp) {
+  Process version({"--version"});
+  EXPECT_THAT(version.read_all(), StartsWith("getxapi-sandbox 0."));
+  EXPECT_EQ(version.wait_exit(), 0);
+  Process help({"--help"});
+  std::string const text = help.read_all();
+  EXPECT_EQ(help.wait_exit(), 0);
+  for (char const* flag : {"--host", "--port", "--data", "--seed", "--api-key", "--log-requests",
+                           "--dump-world", "--version"}) {
+    EXPECT_THAT(text, HasSubstr(flag));
+  }
+  EXPECT_THAT(text, HasSubstr("Exit status"));
+}
+
+// The documented `--port 8080` started twice: the second exits 1 instead of sharing the
+// port (and splitting the requests between two worlds).
+TEST(SandboxExecutable, ATakenPortExits1WithAClearMessage) {
+  Process first({"--port", "0"});
+  int const port = port_from(first.read_line());
+  ASSERT_GT(port, 0);
+  Process second({"--port", std::to_string(port)}, true);
+  EXPECT_EQ(second.wait_exit(), 1);
+  std::string const out = second.read_all();
+  EXPECT_THAT(out, HasSubstr("cannot bind 127.0.0.1:" + std::to_string(port)));
+  EXPECT_THAT(out, Not(HasSubstr("listening on")));
+  httplib::Client c("127.0.0.1", port);
+  auto r = c.Get("/_sandbox/health");
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  first.signal(SIGTERM);
+  EXPECT_EQ(first.wait_exit(), 0);
 }
 
 }  // namespace

@@ -2,8 +2,10 @@
 #ifndef GETXAPI_TESTS_SANDBOX_HARNESS_HPP_
 #define GETXAPI_TESTS_SANDBOX_HARNESS_HPP_
 
+#include <cstdint>
 #include <fstream>
 #include <memory>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -30,6 +32,26 @@ inline json load_fixture(std::string const& name) {
   std::stringstream ss;
   ss << in.rdbuf();
   return json::parse(ss.str());
+}
+
+inline std::regex const kIsoMicro(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)");
+inline std::regex const kIsoMillis(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)");
+inline std::regex const kTwitterDate(
+    R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d\d \d\d:\d\d:\d\d \+0000 \d{4})");
+
+// Every key of `expected` is present in `actual` with the same JSON type (null matches any).
+inline void expect_same_shape(json const& expected, json const& actual, std::string const& where) {
+  ASSERT_TRUE(actual.is_object()) << where << ": " << actual.dump();
+  for (auto it = expected.begin(); it != expected.end(); ++it) {
+    ASSERT_TRUE(actual.contains(it.key())) << where << ": missing " << it.key();
+    auto const& a = actual[it.key()];
+    if (it->is_null() || a.is_null()) continue;
+    EXPECT_EQ(it->type_name(), std::string(a.type_name())) << where << "." << it.key();
+  }
+}
+
+inline std::uint64_t id_of(json const& message) {
+  return std::stoull(message["id"].get<std::string>());
 }
 
 class SandboxTest : public ::testing::Test {

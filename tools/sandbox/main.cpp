@@ -20,8 +20,9 @@ int main(int argc, char** argv) {
   app.add_option("--port", options.port, "Port to bind, 0 for an ephemeral one")
       ->check(CLI::Range(0, 65535))
       ->capture_default_str();
-  auto* data = app.add_option("--data", options.data_file, "World data file (JSON)")
-                   ->check(CLI::ExistingFile);
+  // Not CLI::ExistingFile: a missing or unreadable file is a start-up failure (exit 1, as
+  // docs/sandbox.md says), not a usage error.
+  auto* data = app.add_option("--data", options.data_file, "World data file (JSON)");
   auto* seed_opt = app.add_option("--seed", seed, "Generate a random world from this seed");
   data->excludes(seed_opt);
   app.add_option("--api-key", options.api_key,
@@ -30,6 +31,13 @@ int main(int argc, char** argv) {
                "Print one masked line per request on stderr");
   app.add_option("--dump-world", dump_file,
                  "Write the world data file to FILE ('-' for stdout) and exit");
+  app.set_version_flag("--version", std::string("getxapi-sandbox ") + GETXAPI_SANDBOX_VERSION,
+                       "Print the version and exit");
+  app.footer(
+      "Serves the GetXAPI wire contract on http://HOST:PORT from an in-memory world; the\n"
+      "first stdout line is 'listening on http://HOST:PORT'. Admin API under /_sandbox/.\n"
+      "Exit status: 0 on SIGINT/SIGTERM, 1 on a start-up failure (port in use, unreadable\n"
+      "data file), 2 on a usage error. Documentation: docs/sandbox.md.");
   try {
     app.parse(argc, argv);
   } catch (CLI::ParseError const& e) {

@@ -6,8 +6,7 @@
 //   int port = sandbox.start();                 // ephemeral port, background threads
 //   ClientOptions o{"any-key", sandbox.base_url()};
 //
-// The wire contract is design.md section 2; the admin API and the default world are
-// documented in docs/sandbox.md.
+// The wire contract, the admin API and the default world are documented in docs/sandbox.md.
 #ifndef GETXAPI_SANDBOX_SANDBOX_HPP_
 #define GETXAPI_SANDBOX_SANDBOX_HPP_
 
@@ -84,6 +83,11 @@ class Sandbox {
   void reset();                                // POST /_sandbox/reset
   void advance_time(std::chrono::seconds by);  // POST /_sandbox/time
   std::string dump_world() const;              // the world data file (JSON text)
+  // POST /_sandbox/inbound, /_sandbox/edit and /_sandbox/inbound_stream: JSON text in and
+  // out, as documented in docs/sandbox.md; std::invalid_argument (the 4xx body) if refused.
+  std::string inbound(std::string const& json_body);
+  std::string edit(std::string const& json_body);
+  std::string inbound_stream(std::string const& json_body);
 
  private:
   struct Impl;

@@ -50,12 +50,38 @@ struct AccountRecord {
   bool locked = false;
 };
 
+struct MediaRecord {
+  std::string type;  // photo, video or gif
+  std::string url;
+};
+
+struct LinkRecord {
+  std::string url;  // the t.co link
+  std::string expanded_url;
+};
+
+struct ReactionRecord {
+  std::string emoji;
+  std::string sender_id;
+};
+
 struct MessageRecord {
   std::uint64_t id = 0;
   std::int64_t created_at_ms = 0;
   std::string sender_id;
   std::string recipient_id;
-  std::string text;
+  std::optional<std::string> text;  // nullopt: the service could not decrypt it
+  int edit_count = 0;
+  std::optional<std::uint64_t> reply_to;
+  std::optional<MediaRecord> media;
+  std::vector<LinkRecord> links;
+  std::vector<ReactionRecord> reactions;
+};
+
+// A conversation that X filed under the owner's `hidden` tab (a low-quality request).
+struct HiddenRecord {
+  std::string owner_id;
+  std::string conversation_id;
 };
 
 struct World {
@@ -65,7 +91,11 @@ struct World {
   std::vector<std::pair<std::string, std::string>> follows;
   std::vector<AccountRecord> accounts;
   std::vector<MessageRecord> messages;  // ascending id
+  std::vector<HiddenRecord> hidden;
 };
+
+// "<smaller id>-<larger id>", the shape X gives one-to-one conversation ids.
+std::string conversation_id_of(std::string const& a, std::string const& b);
 
 // Deterministic for a given seed on every platform (own PRNG, no std distributions).
 World generate_world(std::uint64_t seed);
