@@ -11,7 +11,8 @@ namespace {
 std::atomic<int> g_signal{0};
 static_assert(std::atomic<int>::is_always_lock_free, "used from a signal handler");
 
-extern "C" void on_stop_signal(int signum) {
+// C++ linkage on purpose: a C name would clash with outreach's copy of this handler.
+void on_core_stop_signal(int signum) {
   if (g_signal.exchange(signum) != 0) {
     // A second signal: the user means it.
     std::signal(signum, SIG_DFL);
@@ -49,7 +50,7 @@ class InterruptibleSleeper : public Sleeper {
 SignalStop::SignalStop() {
   g_signal = 0;
   struct sigaction action {};
-  action.sa_handler = &on_stop_signal;
+  action.sa_handler = &on_core_stop_signal;
   sigemptyset(&action.sa_mask);
   action.sa_flags = 0;  // no SA_RESTART: let a blocking call notice
   sigaction(SIGINT, &action, &g_saved.interrupt);

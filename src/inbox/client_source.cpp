@@ -82,9 +82,7 @@ class ClientSource final : public InboxSource {
     return client_.send_dm(SendDmRequest{token_, Recipient::by_id(recipient_id), text});
   }
 
-  std::int64_t spent_micro_usd() const override {
-    return client_.stats().total().spend_micro_usd;
-  }
+  std::int64_t spent_micro_usd() const override { return client_.stats().total().spend_micro_usd; }
 
  private:
   mutable Client client_;

@@ -340,6 +340,7 @@ std::optional<Error> Watcher::Impl::walk_tab(std::string const& tab) {
   Walk walk;
   walk.tab = tab;
   std::string cursor;
+  std::set<std::string> cursors{cursor};
   for (int pages = 0;; ++pages) {
     auto page = billed(o_.prices.list, [&] { return source_->list(tab, cursor); });
     if (!page) return std::move(page).error();
@@ -355,7 +356,10 @@ std::optional<Error> Watcher::Impl::walk_tab(std::string const& tab) {
     // everything older was seen before.
     bool const boundary = reaches_seen(probe, walk) || lists_unchanged(probe);
     if (boundary || !more || pages >= 10'000) break;
-    if (next == cursor) return Error(ErrorCode::kInvalidResponse, "dm/list repeats its cursor");
+    // A cursor already walked (A -> B -> A) would be a billed loop.
+    if (!cursors.insert(next).second) {
+      return Error(ErrorCode::kInvalidResponse, "dm/list names a cursor it already gave");
+    }
     cursor = std::move(next);
   }
   // A conversation listed without its newest message on the pages: read its thread.
@@ -380,6 +384,7 @@ std::optional<Error> Watcher::Impl::walk_tab(std::string const& tab) {
 
 std::optional<Error> Watcher::Impl::walk_thread(std::string const& conversation_id, Walk& walk) {
   std::string cursor;
+  std::set<std::string> cursors{cursor};
   for (int pages = 0; pages < 10'000; ++pages) {
     auto page = billed(o_.prices.thread, [&] { return source_->thread(conversation_id, cursor); });
     if (!page) return std::move(page).error();
@@ -390,7 +395,10 @@ std::optional<Error> Watcher::Impl::walk_thread(std::string const& conversation_
     SourcePage probe;
     probe.messages = page->messages;
     if (auto e = absorb(std::move(*page), walk, conversation_id)) return e;
-    if (reaches_seen(probe, walk) || !more || next == cursor) break;
+    if (reaches_seen(probe, walk) || !more) break;
+    if (!cursors.insert(next).second) {
+      return Error(ErrorCode::kInvalidResponse, "dm/conversation names a cursor it already gave");
+    }
     cursor = std::move(next);
   }
   return std::nullopt;

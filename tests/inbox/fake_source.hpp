@@ -66,6 +66,9 @@ class FakeSource : public InboxSource {
   enum class SendFault { kNone, kDeliveredThenDrop, kDropBeforeDelivery, kCannotDm };
   SendFault send_fault = SendFault::kNone;
 
+  /// dm/list pages name cursors in a cycle: "" -> 20 -> 40 -> 20 ...
+  bool cycle_cursors = false;
+
   int list_calls = 0, thread_calls = 0, send_calls = 0;
 
   // --- InboxSource ---------------------------------------------------------
@@ -186,6 +189,7 @@ class FakeSource : public InboxSource {
     page.users[kOwner] = Sender{kOwner, "support", "Support"};
     page.has_more = to < all.size();
     page.next_cursor = page.has_more ? std::to_string(to) : std::string();
+    if (cycle_cursors && with_conversations && from == 40) page.next_cursor = "20";
     return page;
   }
 

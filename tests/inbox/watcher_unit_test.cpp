@@ -139,6 +139,22 @@ TEST_F(WatcherTest, WalksBackOverManyPagesAfterALongOutage) {
   EXPECT_LE(source_->list_calls, 5 + 2 + 4 + 4 + 2);
 }
 
+TEST_F(WatcherTest, ACursorCycleEndsThePassWithoutABilledLoopOrAPartialCommit) {
+  auto w = watcher();
+  ASSERT_TRUE(w.poll_once(recording()));
+  source_->page_size = 20;
+  source_->cycle_cursors = true;
+  for (int i = 0; i < 90; ++i) source_->inbound(std::to_string(400 + i), "m");
+  auto r = w.poll_once(recording());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kInvalidResponse);
+  EXPECT_LE(source_->list_calls, 2 + 4);
+  EXPECT_TRUE(seen_.empty()) << "nothing of an unfinished walk is committed";
+  source_->cycle_cursors = false;
+  ASSERT_TRUE(w.poll_once(recording()));
+  EXPECT_EQ(seen_.size(), 90u);
+}
+
 TEST_F(WatcherTest, SparseListsAreCompletedFromTheThread) {
   auto w = watcher();
   source_->inbound("7", "seen before");

@@ -302,7 +302,6 @@ int watch(Context& ctx, WatchArgs const& a) {
   for (auto const& tab : a.tabs) {
     if (!parse_inbox_tab(tab))
       throw UsageError("--tab: expected all, requests or hidden, got '" + tab + "'");
-    o.tabs.clear();
   }
   if (!a.tabs.empty()) o.tabs = a.tabs;
   if (!a.interval.empty()) std::tie(o.min_interval, o.max_interval) = parse_interval(a.interval);
