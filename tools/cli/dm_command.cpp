@@ -4,6 +4,9 @@
 #include "commands.hpp"
 #include "listing.hpp"
 #include "output.hpp"
+#ifdef GETXAPI_CLI_HAS_INBOX
+#include "watch_command.hpp"
+#endif
 
 #include <functional>
 #include <istream>
@@ -182,6 +185,9 @@ void register_dm(CLI::App& root, Context& ctx) {
   list_cmd->callback([&ctx, l] { ctx.run([&ctx, l] { return list(ctx, *l); }); });
 
   register_conversation_commands(*dm, ctx);
+#ifdef GETXAPI_CLI_HAS_INBOX
+  register_watch(*dm, ctx);
+#endif
 }
 
 }  // namespace getxapi::cli

@@ -7,11 +7,14 @@
 
 #ifdef GETXAPI_DEMO_HAS_OUTBOX
 #include <getxapi/outbox.hpp>
+#endif
+#ifdef GETXAPI_DEMO_HAS_INBOX
+#include <getxapi/inbox.hpp>
+#endif
 
 #include <unistd.h>
 
 #include <filesystem>
-#endif
 
 #include <cstdio>
 #include <cstdlib>
@@ -153,6 +156,49 @@ void notification_demo(std::string const& base_url) {
 }
 #endif
 
+#ifdef GETXAPI_DEMO_HAS_INBOX
+// Support bot: a watcher hands a new DM over once and answers it exactly once; a second
+// pass (or a restart) hands over nothing and sends nothing.
+void support_bot_section(getxapi::sandbox::Sandbox& sandbox, Client& client,
+                         std::string const& token) {
+  namespace inbox = getxapi::inbox;
+  step(8, "A support bot answers a new DM exactly once (getxapi::inbox::Watcher)");
+  auto const state = std::filesystem::temp_directory_path() /
+                     ("getxapi-demo-bot-" + std::to_string(::getpid()) + ".db");
+  auto store = inbox::open_store(state.string());
+  if (!store) fail(store.error());
+  int answered = 0;
+  auto handler = [&](inbox::InboundMessage const& m) {
+    std::cout << "    <- @" << m.sender.screen_name << " (" << m.tab
+              << " tab): " << clip(m.message.text, 50) << "\n";
+    ++answered;
+    return inbox::Decision::answer("Hi " + (m.sender.name.empty() ? "there" : m.sender.name) +
+                                   ", thanks for writing! We ship worldwide.");
+  };
+  {
+    inbox::Watcher watcher(inbox::client_source(client, token), *store, {});
+    auto first = watcher.poll_once(handler);  // a new state: the inbox so far counts as seen
+    if (!first) fail(first.error());
+    sandbox.inbound(R"({"from": "lonely_user", "to": "ada_example",
+                        "text": "Hi! Do you ship to Canada?"})");
+    auto pass = watcher.poll_once(handler);
+    if (!pass) fail(pass.error());
+    std::cout << "    -> answered once (" << pass->list_calls << " dm/list, " << pass->send_calls
+              << " dm/send)\n";
+  }
+  inbox::Watcher restarted(inbox::client_source(client, token), *store, {});
+  auto again = restarted.poll_once(handler);
+  if (!again) fail(again.error());
+  std::cout << "    a restarted bot hands over " << again->delivered << " and sends "
+            << again->send_calls << ": " << answered << " reply in total\n";
+  store->reset();
+  std::error_code ignored;
+  for (auto const* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(state.string() + suffix, ignored);
+  }
+}
+#endif
+
 int sandbox_demo() {
   getxapi::sandbox::Sandbox sandbox;
   sandbox.start();
@@ -239,6 +285,9 @@ int sandbox_demo() {
   notification_demo(sandbox.base_url());
 #endif
 
+#ifdef GETXAPI_DEMO_HAS_INBOX
+  support_bot_section(sandbox, client, token);
+#endif
   summary(client);
   sandbox.stop();
   return 0;
