@@ -171,6 +171,15 @@ class Range {
     ++s.yielded;
   }
 
+  static bool sendable_cursor(std::string const& cursor) {
+    if (cursor.size() > 4096) return false;
+    for (char c : cursor) {
+      auto const u = static_cast<unsigned char>(c);
+      if (u < 0x20 || u == 0x7f) return false;
+    }
+    return true;
+  }
+
   // Sets the error that ends the range after this page when its claim of
   // more pages cannot be followed without walking in circles.
   void check_next_page(std::string const& requested) {
@@ -180,6 +189,10 @@ class Range {
       problem = "page claims has_more but is empty";
     } else if (s.next_cursor.empty()) {
       problem = "page claims has_more but has no next_cursor";
+    } else if (!sendable_cursor(s.next_cursor)) {
+      // The server's fault, not the caller's: kInvalidResponse, never the
+      // kInvalidArgument the next request would be refused with.
+      problem = "page names a next_cursor with control characters or over 4096 bytes";
     } else if (s.next_cursor == requested) {
       problem = "page repeats the cursor it was requested with";
     } else if (s.seen.count(std::hash<std::string_view>{}(s.next_cursor)) != 0) {

@@ -5,6 +5,9 @@
 
 #include "sandbox.hpp"
 
+#ifdef GETXAPI_DEMO_HAS_OUTREACH
+#include <getxapi/outreach.hpp>
+#endif
 #ifdef GETXAPI_DEMO_HAS_OUTBOX
 #include <getxapi/outbox.hpp>
 #endif
@@ -106,12 +109,47 @@ int live() {
   return 0;
 }
 
+#ifdef GETXAPI_DEMO_HAS_OUTREACH
+// Outreach: a durable campaign. Two runs of three sends each; the second
+// resumes where the first stopped and messages nobody twice.
+void campaign_demo(std::string const& base_url, std::string const& token) {
+  namespace out = getxapi::outreach;
+  step(7, "Outreach: a durable campaign, run twice (getxapi::outreach)");
+  auto const path = std::filesystem::temp_directory_path() /
+                    ("getxapi-demo-campaign-" + std::to_string(::getpid()) + ".db");
+  auto journal = out::Journal::open(path.string());
+  if (!journal) fail(journal.error());
+  out::CampaignSpec spec{"welcome", out::Audience::followers_of("ada_example"),
+                         "Hi {name}, welcome aboard! (a getxapi demo campaign)"};
+  ClientOptions options;
+  options.api_key = "demo-key";
+  options.base_url = base_url;
+  out::RunOptions run;
+  run.auth_token = token;
+  run.pacing.delay_min = std::chrono::milliseconds(10);
+  run.pacing.delay_max = std::chrono::milliseconds(30);
+  run.limit = 3;
+  for (int pass = 1; pass <= 2; ++pass) {
+    auto report = out::run_campaign(options, *journal, spec, run);
+    if (!report) fail(report.error());
+    std::cout << "    run " << pass << ": " << out::to_string(report->outcome) << ", sent "
+              << report->sent << ", skipped " << report->skipped
+              << " (canDm false); journal: " << report->counts.sent << " sent, "
+              << report->counts.pending << " pending of " << report->counts.total() << "\n";
+  }
+  std::error_code ignored;
+  for (auto const* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path.string() + suffix, ignored);
+  }
+}
+#endif
+
 #ifdef GETXAPI_DEMO_HAS_OUTBOX
 // Notifications: queued with idempotency keys, delivered once over a pool of two
 // accounts; one has a daily cap of 3, so the rest moves to the other.
 void notification_demo(std::string const& base_url) {
   namespace ob = getxapi::outbox;
-  step(7, "Notifications: an outbox delivered over two accounts (getxapi::outbox)");
+  step(8, "Notifications: an outbox delivered over two accounts (getxapi::outbox)");
   auto const path = std::filesystem::temp_directory_path() /
                     ("getxapi-demo-outbox-" + std::to_string(::getpid()) + ".db");
   auto outbox = ob::Outbox::open(path.string());
@@ -162,7 +200,7 @@ void notification_demo(std::string const& base_url) {
 void support_bot_section(getxapi::sandbox::Sandbox& sandbox, Client& client,
                          std::string const& token) {
   namespace inbox = getxapi::inbox;
-  step(8, "A support bot answers a new DM exactly once (getxapi::inbox::Watcher)");
+  step(9, "A support bot answers a new DM exactly once (getxapi::inbox::Watcher)");
   auto const state = std::filesystem::temp_directory_path() /
                      ("getxapi-demo-bot-" + std::to_string(::getpid()) + ".db");
   auto store = inbox::open_store(state.string());
@@ -281,6 +319,9 @@ int sandbox_demo() {
   std::cout << "    blank text: " << getxapi::to_string(empty.error().code()) << ", "
             << empty.error().attempts() << " requests sent\n";
 
+#ifdef GETXAPI_DEMO_HAS_OUTREACH
+  campaign_demo(sandbox.base_url(), token);
+#endif
 #ifdef GETXAPI_DEMO_HAS_OUTBOX
   notification_demo(sandbox.base_url());
 #endif
