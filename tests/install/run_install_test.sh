@@ -25,12 +25,18 @@ if [ "$mode" = "--deb" ]; then
     echo "$(basename "$deb"): Depends: $(dpkg-deb -f "$deb" Depends)"
     dpkg-deb -x "$deb" "$work/root"
   done
-  dpkg-deb -f "$work/debs"/getxapi-tools_*.deb Depends | grep -q 'libcurl4'
-  dpkg-deb -f "$work/debs"/libgetxapi-dev_*.deb Depends | grep -q 'nlohmann-json3-dev'
+  # libcurl4 is the tools' (static build) or the library's (shared build).
+  tools_depends="$(dpkg-deb -f "$work/debs"/getxapi-tools_*.deb Depends)"
+  dev_depends="$(dpkg-deb -f "$work/debs"/libgetxapi-dev_*.deb Depends)"
+  grep -q 'libcurl4 ' <<<"$tools_depends $dev_depends"
+  grep -q 'nlohmann-json3-dev' <<<"$dev_depends"
   prefix="$work/root/usr"
   echo "extracted the packages to $work/root"
-  "$prefix/bin/getxapi" --version | grep -q "0\.[0-9]"
-  echo "getxapi --version: $("$prefix/bin/getxapi" --version)"
+  # A shared build's tools need the packaged libgetxapi.so (in /usr/lib once installed).
+  version="$(LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" \
+    "$prefix/bin/getxapi" --version)"
+  echo "getxapi --version: $version"
+  grep -q "^getxapi 0\.[0-9]" <<<"$version"
 else
   prefix="$work/prefix"
   cmake --install "$build_dir" --prefix "$prefix" >/dev/null
