@@ -8,6 +8,7 @@ GETXAPI_BUILD_PACKAGES=(
   cmake ninja-build g++ pkg-config ccache
   libcurl4-openssl-dev nlohmann-json3-dev libcpp-httplib-dev libsqlite3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev openssl help2man
+  dpkg-dev  # dpkg-shlibdeps, for cpack -G DEB (tests/install)
 )
 
 # ensure_packages PKG...: installs what is missing (apt-get, as root), or
