@@ -4,6 +4,9 @@
 #ifdef GETXAPI_CLI_HAS_OUTREACH
 #include "outreach_command.hpp"
 #endif
+#ifdef GETXAPI_CLI_HAS_OUTBOX
+#include "outbox_command.hpp"
+#endif
 
 #include <getxapi/version.hpp>
 
@@ -114,6 +117,9 @@ int run_cli(int argc, char** argv, std::istream& in, std::ostream& out, std::ost
     register_dm(app, ctx);
 #ifdef GETXAPI_CLI_HAS_OUTREACH
     register_outreach(app, ctx);
+#endif
+#ifdef GETXAPI_CLI_HAS_OUTBOX
+    register_outbox(app, ctx);
 #endif
     // After the commands, so they do not inherit it.
     app.footer(kFooter);
