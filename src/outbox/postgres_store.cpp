@@ -502,11 +502,16 @@ class PostgresStore final : public Store {
     std::vector<AccountState> out;
     for (auto const& name : names) {
       auto r = db_.exec(
-          "SELECT a.daily_cap, a.verified, a.disabled, a.rest_until_ms, a.next_send_ms,"
-          " COALESCE((SELECT sends FROM outbox_account_days d WHERE d.account = a.name"
-          " AND d.day = $1), 0) FROM outbox_accounts a WHERE a.name = $2 FOR UPDATE",
-          {num(utc_day_of_ms(now_ms)), name});
+          "SELECT daily_cap, verified, disabled, rest_until_ms, next_send_ms"
+          " FROM outbox_accounts WHERE name = $1 FOR UPDATE",
+          {name});
       if (r.rows() == 0) continue;
+      // Read after the lock, in a statement of its own: under READ COMMITTED a
+      // statement that waited for the lock still sees the rest of the database
+      // as it was when it started, so a count read with the lock would miss the
+      // send the other claim just committed (the cap would be passed by one).
+      auto day = db_.exec("SELECT sends FROM outbox_account_days WHERE account = $1 AND day = $2",
+                          {name, num(utc_day_of_ms(now_ms))});
       AccountState a;
       a.name = name;
       a.cap = static_cast<int>(r.integer(0, 0));
@@ -514,7 +519,7 @@ class PostgresStore final : public Store {
       a.disabled = r.integer(0, 2) != 0;
       a.rest_until = r.integer(0, 3);
       a.next_send = r.integer(0, 4);
-      a.sends_today = static_cast<int>(r.integer(0, 5));
+      a.sends_today = day.rows() ? static_cast<int>(day.integer(0, 0)) : 0;
       out.push_back(std::move(a));
     }
     return out;
