@@ -188,6 +188,8 @@ Outbox::Outbox(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<Outbox> Outbox::open(std::string const& path) {
   if (path.empty()) return invalid("an outbox needs a path");
+  // A postgresql:// URL opens the PostgreSQL store when built with it, and is
+  // refused otherwise (never opened as a file): open_store decides.
   return guarded([&]() -> Result<Outbox> {
     auto impl = std::make_shared<Impl>();
     impl->path = path;

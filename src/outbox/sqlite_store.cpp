@@ -110,14 +110,40 @@ struct AccountState {
   bool has_room() const { return sends_today < cap; }
 };
 
-// Picks the account for one candidate entry: the one that waited longest,
-// then the one with the fewest sends today.
+// A queued entry that is due, with what restricts which account may send it.
 struct Candidate {
   std::int64_t id = 0;
   std::string sender;
   bool needs_verified = false;
   std::string avoid;
 };
+
+// Whether `a` may take candidate `c` at all (ignoring its pause between sends).
+bool allowed(Candidate const& c, AccountState const& a, std::int64_t now_ms) {
+  if (a.disabled || a.rest_until > now_ms || !a.has_room()) return false;
+  if (!c.sender.empty() && a.name != c.sender) return false;
+  if (c.needs_verified && !a.verified) return false;
+  return c.avoid.empty() || a.name != c.avoid;
+}
+
+// The account for `c` that may send now and has waited longest (then: fewest sends
+// today). `paced_until`: the earliest end of a pause among the allowed accounts.
+AccountState* pick_account(Candidate const& c, std::vector<AccountState>& accounts,
+                           std::int64_t now_ms, std::optional<std::int64_t>& paced_until) {
+  AccountState* best = nullptr;
+  for (auto& a : accounts) {
+    if (!allowed(c, a, now_ms)) continue;
+    if (a.next_send > now_ms) {
+      paced_until = paced_until ? std::min(*paced_until, a.next_send) : a.next_send;
+      continue;
+    }
+    if (!best || a.next_send < best->next_send ||
+        (a.next_send == best->next_send && a.sends_today < best->sends_today)) {
+      best = &a;
+    }
+  }
+  return best;
+}
 
 class SqliteStore final : public Store {
  public:
@@ -329,21 +355,11 @@ class SqliteStore final : public Store {
     bool any_due = false;
     for (auto const& c : due_candidates(r.now_ms)) {
       any_due = true;
-      AccountState* best = nullptr;
-      for (auto& a : accounts) {
-        if (a.disabled || a.rest_until > r.now_ms || !a.has_room()) continue;
-        if (!c.sender.empty() && a.name != c.sender) continue;
-        if (c.needs_verified && !a.verified) continue;
-        if (!c.avoid.empty() && a.name == c.avoid) continue;
-        if (a.next_send > r.now_ms) {
-          result.pacing_wait = true;
-          earliest(a.next_send);
-          continue;
-        }
-        if (!best || a.next_send < best->next_send ||
-            (a.next_send == best->next_send && a.sends_today < best->sends_today)) {
-          best = &a;
-        }
+      std::optional<std::int64_t> paced_until;
+      AccountState* best = pick_account(c, accounts, r.now_ms, paced_until);
+      if (paced_until) {
+        result.pacing_wait = true;
+        earliest(*paced_until);
       }
       if (best) {
         result.claim = Claim{take(c.id, *best, r), best->name};

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <map>
 #include <random>
@@ -250,9 +251,16 @@ class Worker {
     std::string const& token = tokens_[c.account];
     std::string recipient_id = c.entry.recipient_id;
     if (recipient_id.empty()) {
-      // A handle: resolved once (user/info), so the inbox can be matched exactly.
-      auto user = client_.user_info(c.entry.recipient.value());
-      if (!user) return on_error(c, user.error(), false);
+      // A handle: resolved once per worker (user/info), so the inbox can be matched exactly.
+      std::string handle = c.entry.recipient.value();
+      for (auto& ch : handle) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      auto cached = handles_.find(handle);
+      if (cached == handles_.end()) {
+        auto found = client_.user_info(handle);
+        if (!found) return on_error(c, found.error(), false);
+        cached = handles_.emplace(handle, std::move(*found)).first;
+      }
+      User const* user = &cached->second;
       if (!user->can_dm) {
         return dead_letter(c, Error(ErrorCode::kCannotDm,
                                     "canDm false: @" + user->user_name + " does not accept DMs"));
@@ -415,6 +423,7 @@ class Worker {
   std::vector<std::string> names_;
   std::map<std::string, std::string> tokens_;
   std::set<std::pair<std::string, std::string>> known_user_ids_;
+  std::map<std::string, User> handles_;  // lower-case handle -> user/info
   std::int64_t run_id_ = 0;
   std::int64_t next_takeover_ms_ = 0;
   std::optional<Error> walked_error_;

@@ -522,6 +522,14 @@ TEST_F(OutboxTest, ForeignAndNewerFilesAreRefused) {
 }
 #endif
 
+TEST(OutboxOpen, PostgresUrlIsRefusedNotTakenForAFileName) {
+  auto o = Outbox::open("postgresql://user:secret@db.example/outbox");
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code(), ErrorCode::kStoreError);
+  EXPECT_EQ(o.error().message().find("secret"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists("postgresql:"));
+}
+
 TEST(OutboxAccountSpec, ParsesTiersAndRefusesTokens) {
   auto a = parse_account_spec("alerts=ALERTS_TOKEN:premium");
   ASSERT_TRUE(a);

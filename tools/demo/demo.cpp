@@ -5,6 +5,14 @@
 
 #include "sandbox.hpp"
 
+#ifdef GETXAPI_DEMO_HAS_OUTBOX
+#include <getxapi/outbox.hpp>
+
+#include <unistd.h>
+
+#include <filesystem>
+#endif
+
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -95,6 +103,56 @@ int live() {
   return 0;
 }
 
+#ifdef GETXAPI_DEMO_HAS_OUTBOX
+// Notifications: queued with idempotency keys, delivered once over a pool of two
+// accounts; one has a daily cap of 3, so the rest moves to the other.
+void notification_demo(std::string const& base_url) {
+  namespace ob = getxapi::outbox;
+  step(7, "Notifications: an outbox delivered over two accounts (getxapi::outbox)");
+  auto const path = std::filesystem::temp_directory_path() /
+                    ("getxapi-demo-outbox-" + std::to_string(::getpid()) + ".db");
+  auto outbox = ob::Outbox::open(path.string());
+  if (!outbox) fail(outbox.error());
+  for (int i = 1; i <= 6; ++i) {
+    ob::NewEntry n;
+    n.recipient = getxapi::Recipient::by_username("grace_h");
+    n.text = "Alert " + std::to_string(i) + ": build " + std::to_string(100 + i) + " passed";
+    n.key = "build-" + std::to_string(100 + i);
+    auto first = outbox->enqueue(n);
+    auto again = outbox->enqueue(n);  // the event fired twice: still one DM
+    if (!first || !again) fail(first ? again.error() : first.error());
+  }
+  ClientOptions options;
+  options.api_key = "demo-key";
+  options.base_url = base_url;
+  Client client(options);
+  ob::WorkerOptions worker;
+  worker.accounts = {{"ada", "sandbox-token-ada", 3, false},
+                     {"premium", "sandbox-token-premium", 1500, true}};
+  worker.delay_min = std::chrono::milliseconds(20);
+  worker.delay_max = std::chrono::milliseconds(50);
+  worker.once = true;
+  worker.on_event = [](ob::WorkerEvent const& e) {
+    if (e.kind == ob::WorkerEvent::Kind::kSent) {
+      std::cout << "    entry " << e.entry_id << " sent from " << e.account << "\n";
+    }
+  };
+  auto report = ob::work(client, *outbox, worker);
+  if (!report) fail(report.error());
+  auto status = outbox->status();
+  if (!status) fail(status.error());
+  std::cout << "    12 enqueues (6 keys twice), " << report->sent << " DMs, "
+            << report->stats.total().billed_calls << " billed calls\n";
+  for (auto const& a : status->accounts) {
+    std::cout << "    account " << a.name << ": " << a.sent_today << " / " << a.daily_cap
+              << " today, " << ob::to_string(a.health) << "\n";
+  }
+  std::filesystem::remove(path);
+  std::filesystem::remove(path.string() + "-wal");
+  std::filesystem::remove(path.string() + "-shm");
+}
+#endif
+
 int sandbox_demo() {
   getxapi::sandbox::Sandbox sandbox;
   sandbox.start();
@@ -176,6 +234,10 @@ int sandbox_demo() {
   auto empty = client.send_dm({token, getxapi::Recipient::by_username("grace_h"), "   "});
   std::cout << "    blank text: " << getxapi::to_string(empty.error().code()) << ", "
             << empty.error().attempts() << " requests sent\n";
+
+#ifdef GETXAPI_DEMO_HAS_OUTBOX
+  notification_demo(sandbox.base_url());
+#endif
 
   summary(client);
   sandbox.stop();
