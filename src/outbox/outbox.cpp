@@ -3,6 +3,9 @@
 #include "sqlite_store.hpp"
 #include "store.hpp"
 #include "store/location.hpp"
+#ifdef GETXAPI_OUTBOX_HAS_POSTGRES
+#include "postgres_store.hpp"
+#endif
 
 #include <cctype>
 #include <mutex>
@@ -161,6 +164,21 @@ auto guarded(F f) -> decltype(f()) {
 
 }  // namespace
 
+// A file path is SQLite; a postgresql:// URL is PostgreSQL (design.md §9).
+static std::unique_ptr<internal::Store> open_store(std::string const& path) {
+  if (store::internal::parse_location(path).kind == store::internal::Location::Kind::kPostgres) {
+#ifdef GETXAPI_OUTBOX_HAS_POSTGRES
+    return internal::open_postgres_store(path);
+#else
+    // Never echo the URL: it may hold a password.
+    store::internal::fail(ErrorCode::kStoreError,
+                          "this build has no PostgreSQL support (GETXAPI_WITH_POSTGRES=OFF); "
+                          "use a SQLite file path");
+#endif
+  }
+  return internal::open_sqlite_store(path);
+}
+
 struct Outbox::Impl {
   std::string path;
   std::unique_ptr<internal::Store> store;
@@ -170,14 +188,12 @@ Outbox::Outbox(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Result<Outbox> Outbox::open(std::string const& path) {
   if (path.empty()) return invalid("an outbox needs a path");
-  // A postgresql:// URL is refused until the PostgreSQL store exists (never opened as a file).
-  auto location = store::internal::supported_location(path);
-  if (!location) return location.error();
+  // A postgresql:// URL opens the PostgreSQL store when built with it, and is
+  // refused otherwise (never opened as a file): open_store decides.
   return guarded([&]() -> Result<Outbox> {
     auto impl = std::make_shared<Impl>();
     impl->path = path;
-    impl->store =
-        std::make_unique<internal::LockedStore>(internal::open_sqlite_store(location->target));
+    impl->store = std::make_unique<internal::LockedStore>(open_store(path));
     return Outbox(std::move(impl));
   });
 }

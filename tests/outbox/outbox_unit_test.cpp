@@ -3,6 +3,9 @@
 // takeover of a dead worker's claim. Nothing sleeps for real.
 #include "fake_x.hpp"
 #include "store.hpp"
+#ifdef GETXAPI_OUTBOX_TEST_POSTGRES
+#include "postgres_support.hpp"
+#endif
 
 #include <getxapi/outbox.hpp>
 
@@ -34,9 +37,24 @@ class OutboxTest : public ::testing::Test {
     x_.add_user("grace_h", "2", true);
     x_.add_user("closed_dms", "3", false);
   }
-  ~OutboxTest() override { std::filesystem::remove_all(dir_); }
+  ~OutboxTest() override {
+    std::filesystem::remove_all(dir_);
+#ifdef GETXAPI_OUTBOX_TEST_POSTGRES
+    if (!schema_.empty()) getxapi::testing::drop_postgres_schema(schema_);
+#endif
+  }
 
+#ifdef GETXAPI_OUTBOX_TEST_POSTGRES
+  // The same tests over a PostgreSQL outbox: each test in a schema of its own.
+  void SetUp() override {
+    if (!getxapi::testing::postgres_available()) GTEST_SKIP() << "no PostgreSQL server";
+    schema_ = getxapi::testing::create_postgres_schema();
+  }
+  std::string path() const { return getxapi::testing::postgres_url(schema_); }
+  std::string schema_;
+#else
   std::string path() const { return (dir_ / "outbox.db").string(); }
+#endif
 
   Outbox open() {
     auto o = Outbox::open(path());
@@ -478,6 +496,7 @@ TEST_F(OutboxTest, PinnedSenderIsTheOnlyAccountUsed) {
   EXPECT_EQ(x_.delivered()[0].token, kB);
 }
 
+#ifndef GETXAPI_OUTBOX_TEST_POSTGRES  // files only
 TEST_F(OutboxTest, ForeignAndNewerFilesAreRefused) {
   {
     auto o = open();
@@ -501,6 +520,7 @@ TEST_F(OutboxTest, ForeignAndNewerFilesAreRefused) {
   ASSERT_FALSE(o);
   EXPECT_EQ(o.error().code(), ErrorCode::kStoreError);
 }
+#endif
 
 TEST(OutboxOpen, PostgresUrlIsRefusedNotTakenForAFileName) {
   auto o = Outbox::open("postgresql://user:secret@db.example/outbox");

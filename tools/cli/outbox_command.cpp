@@ -1,7 +1,7 @@
 // getxapi outbox add --outbox STORE (--to NAME | --to-id ID) [--key KEY] [--from ACCOUNT]
 //                    [--not-before TIME] [--expires TIME] TEXT|-
 // getxapi outbox work --outbox STORE [--account NAME=ENV_VAR[:TIER]]... [--delay S|MIN-MAX]
-//                     [--once]
+//                     [--once] [--lease S] [--recheck S] [--settle S]
 // getxapi outbox status --outbox STORE
 // getxapi outbox list --outbox STORE [--state STATE]
 //
@@ -82,6 +82,10 @@ struct WorkArgs {
   std::vector<std::string> accounts;
   std::string delay = "2-5";
   bool once = false;
+  // Whole seconds; 0 keeps the library's default (WorkerOptions).
+  int lease = 0;
+  int recheck = 0;
+  int settle = 0;
 };
 
 struct ListArgs {
@@ -223,6 +227,9 @@ int work(Context& ctx, WorkArgs const& a) {
     if (o.delay_max < o.delay_min) throw UsageError("--delay MIN-MAX: MIN is above MAX");
   }
   o.once = a.once;
+  if (a.lease > 0) o.lease = std::chrono::seconds(a.lease);
+  if (a.recheck > 0) o.recheck = std::chrono::seconds(a.recheck);
+  if (a.settle > 0) o.settle = std::chrono::seconds(a.settle);
   StopOnSignal signals;
   o.stop_requested = [] { return StopOnSignal::requested(); };
   o.on_event = [&](ob::WorkerEvent const& e) {
@@ -337,7 +344,9 @@ void register_outbox(CLI::App& root, Context& ctx) {
 
   auto add_args = std::make_shared<AddArgs>();
   auto* add_cmd = group->add_subcommand("add", "Queue one DM; the same --key twice is one DM");
-  add_cmd->add_option("--outbox", add_args->outbox, "The outbox (a SQLite file)")
+  add_cmd
+      ->add_option("--outbox", add_args->outbox,
+                   "The outbox: a SQLite file, or a postgresql:// URL")
       ->required()
       ->type_name("STORE");
   add_cmd->add_option("--to", add_args->to, "Recipient handle")->type_name("NAME");
@@ -357,7 +366,9 @@ void register_outbox(CLI::App& root, Context& ctx) {
 
   auto work_args = std::make_shared<WorkArgs>();
   auto* work_cmd = group->add_subcommand("work", "Deliver what is due over the accounts given");
-  work_cmd->add_option("--outbox", work_args->outbox, "The outbox (a SQLite file)")
+  work_cmd
+      ->add_option("--outbox", work_args->outbox,
+                   "The outbox: a SQLite file, or a postgresql:// URL")
       ->required()
       ->type_name("STORE");
   work_cmd
@@ -369,12 +380,31 @@ void register_outbox(CLI::App& root, Context& ctx) {
       ->type_name("S|MIN-MAX")
       ->capture_default_str();
   work_cmd->add_flag("--once", work_args->once, "Deliver what is due now, then exit");
+  // Shared outboxes (docs/scaling.md): how soon a dead worker's claims are taken over.
+  work_cmd
+      ->add_option("--lease", work_args->lease,
+                   "Seconds a claim is held before another worker may take it over "
+                   "(default 300; must exceed the longest send)")
+      ->type_name("S")
+      ->check(CLI::Range(1, 86400));
+  work_cmd
+      ->add_option("--recheck", work_args->recheck,
+                   "Seconds between two inbox checks of an unconfirmed send (default 15)")
+      ->type_name("S")
+      ->check(CLI::Range(1, 86400));
+  work_cmd
+      ->add_option("--settle", work_args->settle,
+                   "Seconds an unconfirmed send must stay out of the inbox before it is sent "
+                   "again (default 120)")
+      ->type_name("S")
+      ->check(CLI::Range(1, 86400));
   work_cmd->callback(
       [&ctx, work_args] { ctx.run([&ctx, work_args] { return work(ctx, *work_args); }); });
 
   auto status_path = std::make_shared<std::string>();
   auto* status_cmd = group->add_subcommand("status", "Counts by state, accounts, spend");
-  status_cmd->add_option("--outbox", *status_path, "The outbox (a SQLite file)")
+  status_cmd
+      ->add_option("--outbox", *status_path, "The outbox: a SQLite file, or a postgresql:// URL")
       ->required()
       ->type_name("STORE");
   status_cmd->callback(
@@ -382,7 +412,9 @@ void register_outbox(CLI::App& root, Context& ctx) {
 
   auto list_args = std::make_shared<ListArgs>();
   auto* list_cmd = group->add_subcommand("list", "One line (or NDJSON object) per entry");
-  list_cmd->add_option("--outbox", list_args->outbox, "The outbox (a SQLite file)")
+  list_cmd
+      ->add_option("--outbox", list_args->outbox,
+                   "The outbox: a SQLite file, or a postgresql:// URL")
       ->required()
       ->type_name("STORE");
   list_cmd->add_option("--state", list_args->state, "queued, sending, sent, failed or expired")
