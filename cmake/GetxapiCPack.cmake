@@ -36,12 +36,15 @@ set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/src"
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME "libgetxapi-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "${PROJECT_DESCRIPTION}: library and headers
- getxapi::Client over libcurl, the outreach component over SQLite, their
+ getxapi::Client over libcurl, the outreach, inbox and outbox components, their
  headers, CMake package (find_package(getxapi)), pkg-config files, the docs
  and the examples.")
 set(_dev_depends "libcurl4-openssl-dev | libcurl-dev" "nlohmann-json3-dev")
-if(GETXAPI_BUILD_OUTREACH)
+if(GETXAPI_BUILD_OUTREACH OR GETXAPI_BUILD_OUTBOX OR GETXAPI_BUILD_INBOX)
   list(APPEND _dev_depends "libsqlite3-dev")
+endif()
+if(GETXAPI_WITH_POSTGRES)
+  list(APPEND _dev_depends "libpq-dev")  # a static outbox links -lpq
 endif()
 list(JOIN _dev_depends ", " CPACK_DEBIAN_DEV_PACKAGE_DEPENDS)
 

@@ -196,7 +196,7 @@ class Range {
     } else if (s.next_cursor == requested) {
       problem = "page repeats the cursor it was requested with";
     } else if (s.seen.count(std::hash<std::string_view>{}(s.next_cursor)) != 0) {
-      problem = "page names a cursor already walked (the server's cursors loop)";
+      problem = "page names a cursor already walked (a cursor cycle: the server's cursors loop)";
     }
     if (problem == nullptr) return;
     s.pending_error = Error(ErrorCode::kInvalidResponse, std::string(problem) + "; stopped after " +

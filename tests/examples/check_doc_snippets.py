@@ -16,12 +16,17 @@ import subprocess
 import sys
 
 PRELUDE = """#include <getxapi/getxapi.hpp>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
 #include <string>
 %s
 [[maybe_unused]] static std::string password, totp_secret, key, token, conversation_id;
+[[maybe_unused]] static std::string user_id, token1, token2;
+[[maybe_unused]] static std::atomic<bool> stopping{false};
+[[maybe_unused]] static getxapi::Client client{getxapi::ClientOptions{}};
+[[maybe_unused]] static int fail(getxapi::Error const&) { return 1; }
 int main() {
 """
 
@@ -62,8 +67,9 @@ def main():
             continue
         body = "\n".join(fragments)
         includes = "\n".join(re.findall(r"^#include .*$", body, re.M))
-        if "outreach" in body:
-            includes += "\n#include <getxapi/outreach.hpp>"
+        for component in ("outreach", "outbox", "inbox"):
+            if component in body:
+                includes += "\n#include <getxapi/%s.hpp>" % component
         body = re.sub(r"^#include .*$", "", body, flags=re.M)
         cpp = work / f"{page.stem}_fragments.cpp"
         cpp.write_text(PRELUDE % includes + body + "\n}\n")

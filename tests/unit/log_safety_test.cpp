@@ -155,8 +155,9 @@ TEST_F(HostileText, CursorWithEscapeInTheRequestLine) {
       EXPECT_EQ(u.error().message().find('\x1b'), std::string::npos);
     }
   }
-  // The hostile cursor is refused before it is sent (no second billed call).
-  EXPECT_EQ(seen, (std::vector<std::string>{"1", "kInvalidArgument"}));
+  // The hostile cursor is never sent (no second billed call), and it is the
+  // server's fault: kInvalidResponse, not the caller's kInvalidArgument.
+  EXPECT_EQ(seen, (std::vector<std::string>{"1", "kInvalidResponse"}));
   EXPECT_EQ(h.transport->request_count(), 1u);
   expect_no_control();
 }

@@ -8,6 +8,7 @@
 // A thin shell over getxapi::outbox (see docs/outbox.md): tokens are read from the
 // environment variables that --account names, never from arguments or the store.
 #include "outbox_command.hpp"
+#include "progress.hpp"
 
 #include "context.hpp"
 #include "output.hpp"
@@ -232,7 +233,15 @@ int work(Context& ctx, WorkArgs const& a) {
   if (a.settle > 0) o.settle = std::chrono::seconds(a.settle);
   StopOnSignal signals;
   o.stop_requested = [] { return StopOnSignal::requested(); };
+  // Rate on stderr: kept up to date on a terminal, a line every few seconds otherwise.
+  ProgressMeter meter(ctx, "outbox work", "sent");
+  std::uint64_t sent = 0;
+  std::uint64_t failed = 0;
   o.on_event = [&](ob::WorkerEvent const& e) {
+    if (e.kind == ob::WorkerEvent::Kind::kSent) ++sent;
+    if (e.kind == ob::WorkerEvent::Kind::kFailed) ++failed;
+    meter.update(sent, std::nullopt,
+                 std::to_string(sent) + " sent, " + std::to_string(failed) + " failed");
     if (e.kind == ob::WorkerEvent::Kind::kAccountDisabled) {
       ctx.err << "account " << e.account << " disabled: " << ctx.scrub(e.error->message()) << '\n';
     } else if (e.kind == ob::WorkerEvent::Kind::kAccountResting) {
@@ -243,6 +252,7 @@ int work(Context& ctx, WorkArgs const& a) {
   auto outbox = ob::Outbox::open(a.outbox);
   if (!outbox) return ctx.fail(outbox.error());
   auto report = ob::work(client, *outbox, o);
+  meter.finish();
   if (!report) return ctx.fail(report.error());
   auto const& r = *report;
   if (ctx.global.json) {

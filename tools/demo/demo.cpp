@@ -310,6 +310,17 @@ int sandbox_demo() {
     }
   }
 
+  std::cout << "    conversations in the requests tab (people who wrote first), with handles\n"
+               "    from the page's users lookup, no extra call:\n";
+  for (auto const& conversation : client.all_conversations(token, getxapi::InboxTab::kRequests)) {
+    if (!conversation) fail(conversation.error());
+    std::string who;
+    for (auto const& person : conversation->others(me->id)) who += " @" + person.screen_name;
+    std::cout << "    " << (conversation->unread ? "* " : "  ") << conversation->id << who << ": "
+              << (conversation->last_message ? clip(conversation->last_message->text, 40) : "")
+              << "\n";
+  }
+
   step(6, "What a wrong call looks like (typed errors, nothing wasted)");
   auto closed_dm = client.send_dm({token, getxapi::Recipient::by_username("closed_dms"), "Hi!"});
   std::cout << "    DM to @closed_dms: " << getxapi::to_string(closed_dm.error().code())

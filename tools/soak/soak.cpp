@@ -127,7 +127,23 @@ thread_local std::array<int, kEndpoints + 1> t_requests{};
 // The cursor-cycle fault: a hostile server whose followers / dm/list pages point
 // back to a cursor this walk already used (A -> A, or A -> B -> A).
 thread_local std::vector<std::string> t_cursors;  // this thread's walk so far
+thread_local std::string t_walk;                  // whose list that walk pages
 thread_local std::mt19937_64 t_fault_rng{1};
+
+// The list a paged request reads: the path and the userName (followers) or the
+// whole body minus its cursor (dm/list). A cursor of one list is no cursor of
+// another: pointing back across lists would be a bad request, not a cycle.
+std::string walk_of(HttpRequest const& request) {
+  std::string key = request.url.substr(0, request.url.find("cursor="));
+  if (request.method == "POST") {
+    auto body = Json::parse(request.body, nullptr, false);
+    if (body.is_object()) {
+      body.erase("cursor");
+      key += body.dump();
+    }
+  }
+  return key;
+}
 
 std::string cursor_of(HttpRequest const& request) {
   if (request.method == "POST") {
@@ -164,7 +180,11 @@ class CountingTransport : public Transport {
  private:
   void cycle(HttpRequest const& request, HttpResponse& response) {
     std::string const cursor = cursor_of(request);
-    if (cursor.empty()) t_cursors.clear();
+    std::string walk = walk_of(request);
+    if (cursor.empty() || walk != t_walk) {
+      t_cursors.clear();
+      t_walk = std::move(walk);
+    }
     t_cursors.push_back(cursor);
     double const roll = std::uniform_real_distribution<double>(0, 1)(t_fault_rng);
     if (t_cursors.size() < 2 || roll >= cycle_rate_.load()) return;

@@ -9,13 +9,17 @@ int main(int argc, char** argv) {
     std::cerr << "usage: outreach_consumer JOURNAL\n";
     return 2;
   }
-  try {
-    auto journal = getxapi::outreach::Journal::open(argv[1]);
-    std::cout << "journal schema " << journal.schema_version() << " campaigns "
-              << journal.campaigns().size() << "\n";
-  } catch (std::exception const& e) {
-    std::cerr << "journal: " << e.what() << "\n";
+  auto journal = getxapi::outreach::Journal::open(argv[1]);
+  if (!journal) {
+    std::cerr << "journal: " << journal.error() << "\n";
     return 1;
   }
+  auto version = journal->schema_version();
+  auto campaigns = journal->campaigns();
+  if (!version || !campaigns) {
+    std::cerr << "journal: " << (version ? campaigns.error() : version.error()) << "\n";
+    return 1;
+  }
+  std::cout << "journal schema " << *version << " campaigns " << campaigns->size() << "\n";
   return 0;
 }
