@@ -326,9 +326,8 @@ Result<UserPage> ConnectionImpl::user_page(Endpoint endpoint, std::string_view u
   if (!cursor.empty()) query.emplace_back("cursor", cursor);
   auto call = make_call(endpoint, "GET", build_url(base_url_, endpoint_path(endpoint), query));
   std::string_view const key = endpoint == Endpoint::kFollowers ? "followers" : "following";
-  auto page =
-      execute<UserPage>(
-          call, [key](std::string&& body) { return consume_user_page(std::move(body), key); });
+  auto page = execute<UserPage>(
+      call, [key](std::string&& body) { return consume_user_page(std::move(body), key); });
   if (page) page->cursor.assign(cursor);
   return page;
 }
