@@ -31,8 +31,9 @@ set(CPACK_DEBIAN_PACKAGE_SECTION "libdevel")
 set(CPACK_DEBIAN_PACKAGE_HOMEPAGE "${PROJECT_HOMEPAGE_URL}")
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # Our own shared libraries are in the package being built, not installed.
-set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS "${PROJECT_BINARY_DIR}/src"
-                                                "${PROJECT_BINARY_DIR}/src/outreach")
+set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS_PRIVATE_DIRS
+    "${PROJECT_BINARY_DIR}/src" "${PROJECT_BINARY_DIR}/src/outreach"
+    "${PROJECT_BINARY_DIR}/src/outbox" "${PROJECT_BINARY_DIR}/src/inbox")
 
 set(CPACK_DEBIAN_DEV_PACKAGE_NAME "libgetxapi-dev")
 set(CPACK_DEBIAN_DEV_DESCRIPTION "${PROJECT_DESCRIPTION}: library and headers

@@ -21,7 +21,7 @@ struct Sender {
 };
 
 /// One inbound message (or an edit of one) handed to the handler.
-struct InboundMessage {
+struct GETXAPI_INBOX_EXPORT InboundMessage {
   /// The message as GetXAPI sent it (`message.raw` keeps every wire field).
   Message message;
   std::string conversation_id;
