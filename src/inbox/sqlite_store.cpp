@@ -1,5 +1,8 @@
 // The watcher's state in one SQLite file (WAL, synchronous=FULL): a committed
 // `sending` mark or acknowledgement survives a kill -9 and a power cut.
+#ifdef GETXAPI_INBOX_HAS_POSTGRES
+#include "postgres_store.hpp"
+#endif
 #include "store/error.hpp"
 #include "store/location.hpp"
 #include "store/run_lock.hpp"
@@ -440,9 +443,20 @@ std::string_view to_string(ReplyState state) noexcept {
 
 Result<std::shared_ptr<Store>> open_store(std::string const& location) {
   if (location.empty()) return Error(ErrorCode::kInvalidArgument, "a watcher state needs a path");
-  auto where = store::internal::supported_location(location);  // postgresql:// not built yet
-  if (!where) return std::move(where).error();
+  bool const postgres =
+      store::internal::parse_location(location).kind == store::internal::Location::Kind::kPostgres;
+#ifndef GETXAPI_INBOX_HAS_POSTGRES
+  if (postgres) {
+    // Never echo the URL: it may hold a password.
+    return Error(ErrorCode::kStoreError,
+                 "this build has no PostgreSQL support (GETXAPI_WITH_POSTGRES=OFF); use a SQLite "
+                 "file path for the watcher state");
+  }
+#endif
   try {
+#ifdef GETXAPI_INBOX_HAS_POSTGRES
+    if (postgres) return internal::open_postgres_store(location);
+#endif
     return std::shared_ptr<Store>(std::make_shared<internal::SqliteStore>(location));
   } catch (store::internal::StoreError const& e) {
     return e.error();

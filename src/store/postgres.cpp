@@ -23,9 +23,8 @@ std::string trimmed(char const* text) {
   return s;
 }
 
-}  // namespace
-
-std::string redact_postgres_url(std::string_view url) {
+// `user:password@` -> `user:***@`.
+std::string redact_userinfo(std::string_view url) {
   auto const scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   auto const auth_start = scheme + 3;
@@ -39,6 +38,54 @@ std::string redact_postgres_url(std::string_view url) {
   std::string out(url.substr(0, colon + 1));
   out += "***";
   out += url.substr(at);
+  return out;
+}
+
+}  // namespace
+
+std::string redact_postgres_url(std::string_view url) {
+  std::string out = redact_userinfo(url);
+  // `?password=...` (or `&password=...`), up to the next parameter.
+  auto const query = out.find('?');
+  for (auto pos = query; pos != std::string::npos && pos + 1 < out.size();
+       pos = out.find('&', pos + 1)) {
+    if (out.compare(pos + 1, 9, "password=") != 0) continue;
+    auto const value = pos + 10;
+    auto const end = out.find('&', value);
+    out.replace(value, end == std::string::npos ? std::string::npos : end - value, "***");
+  }
+  return out;
+}
+
+PgParam pg_bytes(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out = "\\x";
+  out.reserve(2 + 2 * bytes.size());
+  for (unsigned char const c : bytes) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 0xF];
+  }
+  return out;
+}
+
+std::string pg_unbytes(std::string_view hex) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (hex.substr(0, 2) != "\\x" || hex.size() % 2 != 0) {
+    internal::fail(ErrorCode::kStoreError, "postgres: a bytea value is not in hex form");
+  }
+  std::string out;
+  out.reserve(hex.size() / 2 - 1);
+  for (std::size_t i = 2; i < hex.size(); i += 2) {
+    int const hi = nibble(hex[i]);
+    int const lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) internal::fail(ErrorCode::kStoreError, "postgres: a bad bytea digit");
+    out += static_cast<char>(hi * 16 + lo);
+  }
   return out;
 }
 
@@ -91,6 +138,8 @@ PgConnection PgConnection::connect(std::string const& url) {
   // Notices (e.g. "relation already exists, skipping") are not for the user's terminal.
   PQsetNoticeProcessor(
       conn, [](void*, char const*) {}, nullptr);
+  // bytea comes back as \x<hex> (pg_unbytes), whatever the server's default.
+  c.exec_script("SET bytea_output = 'hex'");
   return c;
 }
 

@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 struct pg_conn;
@@ -23,7 +24,8 @@ struct pg_result;
 
 namespace getxapi::store::internal {
 
-/// `url` with any password replaced by `***` (for messages and logs).
+/// `url` with any password replaced by `***` (for messages and logs): the
+/// one in `user:password@` and a `password=` parameter.
 std::string redact_postgres_url(std::string_view url);
 
 /// What a component's tables are and how they grow, in PostgreSQL's dialect.
@@ -59,6 +61,15 @@ class PgResult {
 
 /// One query parameter: nullopt is SQL NULL.
 using PgParam = std::optional<std::string>;
+
+/// An integer parameter.
+inline PgParam pg_num(std::int64_t v) { return std::to_string(v); }
+/// Any bytes as a `bytea` parameter (hex input form): text that may hold NUL
+/// bytes or invalid UTF-8, stored exactly as given whatever the database's
+/// encoding.
+PgParam pg_bytes(std::string_view bytes);
+/// A `bytea` column read back (hex output form, which `connect` selects).
+std::string pg_unbytes(std::string_view hex);
 
 class PgConnection {
  public:
@@ -113,5 +124,28 @@ class PgTransaction {
   PgConnection& conn_;
   bool done_ = false;
 };
+
+/// Runs `body` in one transaction on `conn` and returns its value; a deadlock
+/// or serialization abort (kBusy from the connection) is retried, up to
+/// `attempts` times in all; anything else is thrown.
+template <class F>
+auto pg_transaction(PgConnection& conn, F&& body, int attempts = 5) -> decltype(body()) {
+  for (int attempt = 1;; ++attempt) {
+    try {
+      PgTransaction tx(conn);
+      if constexpr (std::is_void_v<decltype(body())>) {
+        body();
+        tx.commit();
+        return;
+      } else {
+        auto value = body();
+        tx.commit();
+        return value;
+      }
+    } catch (StoreError const& e) {
+      if (e.error().code() != ErrorCode::kBusy || attempt >= attempts) throw;
+    }
+  }
+}
 
 }  // namespace getxapi::store::internal

@@ -212,6 +212,7 @@ std::string dollars(std::int64_t micro) {
 struct Status {
   int polls = 0, handed = 0, replies = 0;
   getxapi::Client const* client = nullptr;  // for the spend so far
+  std::string where;                        // the state, without a URL's password
   std::chrono::steady_clock::time_point last_line = std::chrono::steady_clock::now();
 };
 
@@ -248,12 +249,11 @@ in::Handler make_handler(Context& ctx, WatchArgs const& a, Status& status) {
   };
 }
 
-void on_event(Context& ctx, WatchArgs const& a, Status& status, in::WatchEvent const& e,
-              in::Watcher const* watcher) {
+void on_event(Context& ctx, Status& status, in::WatchEvent const& e, in::Watcher const* watcher) {
   using Kind = in::WatchEvent::Kind;
   switch (e.kind) {
     case Kind::kBaseline:
-      ctx.err << "watch: new state " << a.state
+      ctx.err << "watch: new state " << status.where
               << ": what is in the inbox now counts as seen (use --since to backfill)\n";
       return;
     case Kind::kHandoff:
@@ -284,7 +284,7 @@ void on_event(Context& ctx, WatchArgs const& a, Status& status, in::WatchEvent c
   ++status.polls;
   auto const next = watcher ? watcher->next_interval() : milliseconds(0);
   std::ostringstream line;
-  line << "watching " << a.state << ": " << status.polls << " polls, " << status.handed
+  line << "watching " << status.where << ": " << status.polls << " polls, " << status.handed
        << " handed over, " << status.replies << " replies, "
        << dollars(status.client ? status.client->stats().total().spend_micro_usd : 0)
        << " spent; next poll in " << std::setprecision(3)
@@ -329,8 +329,9 @@ int watch(Context& ctx, WatchArgs const& a) {
   o.stop_requested = stop;
   Status status;
   status.client = &client;
+  status.where = (*store)->location();
   in::Watcher* self = nullptr;
-  o.on_event = [&](in::WatchEvent const& e) { on_event(ctx, a, status, e, self); };
+  o.on_event = [&](in::WatchEvent const& e) { on_event(ctx, status, e, self); };
   in::Watcher watcher(in::client_source(client, token), *store, o);
   self = &watcher;
   auto handler = make_handler(ctx, a, status);
@@ -344,7 +345,7 @@ int watch(Context& ctx, WatchArgs const& a) {
   auto run = watcher.run(handler);
   ctx.end_progress();
   if (!run) return ctx.fail(run.error());
-  ctx.err << "interrupted: state saved in " << a.state << "; resume with the same command\n";
+  ctx.err << "interrupted: state saved in " << status.where << "; resume with the same command\n";
   return kExitOk;
 }
 
@@ -354,7 +355,8 @@ void register_watch(CLI::App& dm, Context& ctx) {
   auto a = std::make_shared<WatchArgs>();
   auto* cmd = dm.add_subcommand(
       "watch", "Hand over every new inbound message once, oldest first; optionally answer it");
-  cmd->add_option("--state", a->state, "The watcher's state file (SQLite); created if missing")
+  cmd->add_option("--state", a->state,
+                  "The watcher's state: a SQLite file, or a postgresql:// URL; created if missing")
       ->type_name("FILE")
       ->required();
   cmd->add_option("--tab", a->tabs, "Inbox tab to watch (repeatable; default: all and requests)")

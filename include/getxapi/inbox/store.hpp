@@ -1,7 +1,8 @@
 /// @file
 /// Where a watcher keeps what it has seen, delivered and answered. A file
-/// path means SQLite (WAL, synchronous=FULL); the interface is what a
-/// PostgreSQL store implements later (design.md §9).
+/// path means SQLite (WAL, synchronous=FULL); a `postgresql://` URL means
+/// PostgreSQL (built with GETXAPI_WITH_POSTGRES), so a watcher restarted on
+/// another host continues from the same state (design.md §9).
 #pragma once
 
 #include <getxapi/inbox/export.hpp>
@@ -100,10 +101,13 @@ struct WalkCommit {
 class GETXAPI_INBOX_EXPORT Store {
  public:
   virtual ~Store() = default;
-  /// Where it is, for messages (a path; never a password).
+  /// Where it is, for messages: the path, or the URL with its password
+  /// shown as `***`.
   virtual std::string location() const = 0;
   /// Takes the store's run lock for this process's lifetime; false when another
-  /// watcher holds it. A killed watcher's lock is released by the kernel.
+  /// watcher holds it. A killed watcher's lock is released by the kernel (a
+  /// SQLite file's lock file) or by the server when the dead process's
+  /// connection ends (PostgreSQL: a session advisory lock).
   virtual bool try_lock() = 0;
 
   virtual StoreInfo info() = 0;
@@ -149,10 +153,13 @@ class GETXAPI_INBOX_EXPORT Store {
   virtual Counts counts() = 0;
 };
 
-/// Opens (creating if needed) the store at `location`: a file path (SQLite).
-/// A `postgresql://` URL is refused with kInvalidArgument until that store is
-/// built. A file that is not a watcher state, or one from a newer version, is
-/// refused with kStoreError.
+/// Opens (creating if needed) the store at `location`: a file path (SQLite),
+/// or a `postgresql://` (`postgres://`) URL whose `inbox_*` tables are created
+/// or migrated in the first schema of its search path. A build without
+/// PostgreSQL refuses a URL with kStoreError (never taken for a file name).
+/// A file that is not a watcher state, a state from a newer version, or a
+/// server that cannot be reached is refused with kStoreError; no message
+/// shows a password.
 GETXAPI_INBOX_EXPORT Result<std::shared_ptr<Store>> open_store(std::string const& location);
 
 GETXAPI_INBOX_EXPORT std::string_view to_string(ReplyState state) noexcept;
