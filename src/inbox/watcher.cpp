@@ -1,5 +1,7 @@
 #include <getxapi/inbox/watcher.hpp>
 
+#include <getxapi/clock.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <map>
@@ -16,8 +18,6 @@ std::int64_t to_ms(Timestamp t) {
 }
 
 std::int64_t created_ms(Message const& m) { return m.created_at ? to_ms(*m.created_at) : 0; }
-
-std::int64_t utc_day(std::int64_t ms) { return ms / 86'400'000; }
 
 // Failures no later pass would fare better with: the run ends. What stops
 // any run (Error::stops_run), but the budget: it refills, so a pass ends on it
@@ -81,7 +81,7 @@ class Watcher::Impl {
   bool afford(std::int64_t price) const {
     if (!o_.budget_usd_per_day) return true;
     auto const budget = static_cast<std::int64_t>(*o_.budget_usd_per_day * 1e6 + 0.5);
-    return store_->spend(utc_day(now_ms())) + price <= budget;
+    return store_->spend(utc_day(clock_->system_now())) + price <= budget;
   }
   template <class F>
   auto billed(std::int64_t price, F&& call) -> decltype(call()) {
@@ -90,7 +90,7 @@ class Watcher::Impl {
     auto result = call();
     auto const spent = source_->spent_micro_usd() - before;
     if (spent > 0) {
-      store_->add_spend(utc_day(now_ms()), spent, 1);
+      store_->add_spend(utc_day(clock_->system_now()), spent, 1);
       report_.spend_micro_usd += spent;
     }
     return result;
@@ -217,11 +217,11 @@ Result<RunReport> Watcher::Impl::run(Handler const& handler) {
 milliseconds Watcher::Impl::with_budget(milliseconds interval) const {
   if (!o_.budget_usd_per_day) return interval;
   try {
-    auto const now = now_ms();
+    auto const today = clock_->system_now();
     auto const budget = static_cast<std::int64_t>(*o_.budget_usd_per_day * 1e6 + 0.5);
-    auto const remaining = budget - store_->spend(utc_day(now));
+    auto const remaining = budget - store_->spend(utc_day(today));
     auto const per_pass = static_cast<std::int64_t>(o_.tabs.size()) * o_.prices.list;
-    auto const left_today = (utc_day(now) + 1) * 86'400'000 - now;
+    auto const left_today = to_ms(next_utc_midnight(today)) - to_ms(today);
     if (remaining < per_pass) return milliseconds(left_today + 1000);  // tomorrow
     // Spread what is left over the rest of the day.
     auto const spread = left_today * per_pass / std::max<std::int64_t>(remaining, 1);

@@ -1,3 +1,4 @@
+#include <getxapi/clock.hpp>
 #include <getxapi/inbox_walker.hpp>
 #include <getxapi/outbox/worker.hpp>
 
@@ -43,7 +44,7 @@ std::string default_worker_id() {
 }
 
 std::int64_t next_utc_midnight_ms(std::int64_t now_ms) {
-  return (internal::utc_day_of_ms(now_ms) + 1) * 86400000LL;
+  return to_ms(next_utc_midnight(internal::from_ms(now_ms)));
 }
 
 std::string describe(Error const& e) {

@@ -7,6 +7,7 @@
 #include "store/run_lock.hpp"
 #include "walk.hpp"
 
+#include <getxapi/clock.hpp>
 #include <getxapi/inbox_walker.hpp>
 
 #include <algorithm>
@@ -37,12 +38,6 @@ Stats minus(Stats const& now, Stats const& base) {
     r.recovered = a.recovered - b.recovered;
   }
   return d;
-}
-
-Timestamp next_utc_midnight(Timestamp now) {
-  auto const day = utc_day(now);
-  return Timestamp(
-      std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) * (day + 1)));
 }
 
 Error invalid(std::string message) {
