@@ -317,41 +317,23 @@ class PostgresStore final : public Store {
 
   ClaimResult claim_in_transaction(ClaimRequest const& r) {
     auto accounts = lock_accounts(r.accounts, r.now_ms);
-    ClaimResult result;
-    bool const any_usable = std::any_of(accounts.begin(), accounts.end(),
-                                        [](AccountState const& a) { return !a.disabled; });
-    std::optional<std::int64_t> retry_at;
-    auto earliest = [&](std::int64_t t) { retry_at = retry_at ? std::min(*retry_at, t) : t; };
-
-    bool any_due = false;
-    for (auto const& c : due_candidates(r.now_ms)) {
-      any_due = true;
-      std::optional<std::int64_t> paced_until;
-      AccountState* best = pick_account(c, accounts, r.now_ms, paced_until);
-      if (paced_until) {
-        result.pacing_wait = true;
-        earliest(*paced_until);
-      }
-      if (best) {
-        result.claim = Claim{take(c.id, *best, r), best->name};
-        result.pacing_wait = false;
-        return result;
-      }
-    }
-    if (!any_usable && (any_due || count_queued() > 0)) result.no_usable_account = true;
-    auto next_due =
-        db_.exec("SELECT MIN(due_ms) FROM outbox_entries WHERE state = 'queued' AND due_ms > $1",
-                 {num(r.now_ms)});
-    if (!next_due.is_null(0, 0)) earliest(next_due.integer(0, 0));
-    auto lease = db_.exec("SELECT MIN(lease_until_ms) FROM outbox_entries WHERE state = 'sending'");
-    if (!lease.is_null(0, 0)) earliest(std::max(r.now_ms, lease.integer(0, 0)));
-    if (any_due) {
-      for (auto const& a : accounts) {
-        if (!a.disabled && a.rest_until > r.now_ms) earliest(a.rest_until);
-      }
-    }
-    result.retry_at_ms = retry_at;
-    return result;
+    return claim_first(
+        due_candidates(r.now_ms), accounts, r.now_ms,
+        [&](Candidate const& c, AccountState& a) { return take(c.id, a, r); },
+        [&] { return count_queued(); },
+        [&]() -> std::optional<std::int64_t> {
+          auto next = db_.exec(
+              "SELECT MIN(due_ms) FROM outbox_entries WHERE state = 'queued' AND due_ms > $1",
+              {num(r.now_ms)});
+          if (next.is_null(0, 0)) return std::nullopt;
+          return next.integer(0, 0);
+        },
+        [&]() -> std::optional<std::int64_t> {
+          auto lease =
+              db_.exec("SELECT MIN(lease_until_ms) FROM outbox_entries WHERE state = 'sending'");
+          if (lease.is_null(0, 0)) return std::nullopt;
+          return lease.integer(0, 0);
+        });
   }
 
   void settle_in_transaction(Settlement const& st) {

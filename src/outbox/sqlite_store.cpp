@@ -249,46 +249,22 @@ class SqliteStore final : public Store {
   ClaimResult claim_in_transaction(ClaimRequest const& r) {
     expire_late(r.now_ms);
     auto accounts = load_accounts(r.accounts, r.now_ms);
-    ClaimResult result;
-    bool any_usable = std::any_of(accounts.begin(), accounts.end(),
-                                  [](AccountState const& a) { return !a.disabled; });
-    std::optional<std::int64_t> retry_at;
-    auto earliest = [&](std::int64_t t) { retry_at = retry_at ? std::min(*retry_at, t) : t; };
-
-    bool any_due = false;
-    for (auto const& c : due_candidates(r.now_ms)) {
-      any_due = true;
-      std::optional<std::int64_t> paced_until;
-      AccountState* best = pick_account(c, accounts, r.now_ms, paced_until);
-      if (paced_until) {
-        result.pacing_wait = true;
-        earliest(*paced_until);
-      }
-      if (best) {
-        result.claim = Claim{take(c.id, *best, r), best->name};
-        result.pacing_wait = false;
-        return result;
-      }
-    }
-    if (!any_usable && (any_due || count_queued() > 0)) result.no_usable_account = true;
-    // Nothing now: when may something be? A future due time, a lease running out,
-    // an account's rest ending (only matters if something waits).
-    {
-      Statement s(*db_, "SELECT MIN(due_ms) FROM entries WHERE state = 'queued' AND due_ms > ?");
-      s.bind(1, r.now_ms);
-      if (s.step() && !s.is_null(0)) earliest(s.integer(0));
-    }
-    {
-      Statement s(*db_, "SELECT MIN(lease_until_ms) FROM entries WHERE state = 'sending'");
-      if (s.step() && !s.is_null(0)) earliest(std::max(r.now_ms, s.integer(0)));
-    }
-    if (any_due) {
-      for (auto const& a : accounts) {
-        if (!a.disabled && a.rest_until > r.now_ms) earliest(a.rest_until);
-      }
-    }
-    result.retry_at_ms = retry_at;
-    return result;
+    return claim_first(
+        due_candidates(r.now_ms), accounts, r.now_ms,
+        [&](Candidate const& c, AccountState& a) { return take(c.id, a, r); },
+        [&] { return count_queued(); },
+        [&]() -> std::optional<std::int64_t> {
+          Statement s(*db_,
+                      "SELECT MIN(due_ms) FROM entries WHERE state = 'queued' AND due_ms > ?");
+          s.bind(1, r.now_ms);
+          if (s.step() && !s.is_null(0)) return s.integer(0);
+          return std::nullopt;
+        },
+        [&]() -> std::optional<std::int64_t> {
+          Statement s(*db_, "SELECT MIN(lease_until_ms) FROM entries WHERE state = 'sending'");
+          if (s.step() && !s.is_null(0)) return s.integer(0);
+          return std::nullopt;
+        });
   }
 
   std::vector<Entry> take_over_in_transaction(ClaimRequest const& r) {

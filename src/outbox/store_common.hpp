@@ -127,4 +127,48 @@ inline AccountState* pick_account(Candidate const& c, std::vector<AccountState>&
   return best;
 }
 
+/// The claim both stores make inside their claim transaction: the first due
+/// candidate (in `due` order) that an account may send now is taken with
+/// `take(candidate, account)`. Without one: whether only a pause holds
+/// something back, whether no account is usable at all, and when trying again
+/// may succeed (a pause or a rest ending, the next due time, a lease running
+/// out). `count_queued()`, `next_due_ms()` and `lease_end_ms()` are the
+/// store's queries, asked only when needed.
+template <class Take, class CountQueued, class NextDue, class LeaseEnd>
+ClaimResult claim_first(std::vector<Candidate> const& due, std::vector<AccountState>& accounts,
+                        std::int64_t now_ms, Take&& take, CountQueued&& count_queued,
+                        NextDue&& next_due_ms, LeaseEnd&& lease_end_ms) {
+  ClaimResult result;
+  bool const any_usable = std::any_of(accounts.begin(), accounts.end(),
+                                      [](AccountState const& a) { return !a.disabled; });
+  std::optional<std::int64_t> retry_at;
+  auto earliest = [&](std::int64_t t) { retry_at = retry_at ? std::min(*retry_at, t) : t; };
+  for (auto const& c : due) {
+    std::optional<std::int64_t> paced_until;
+    AccountState* best = pick_account(c, accounts, now_ms, paced_until);
+    if (paced_until) {
+      result.pacing_wait = true;
+      earliest(*paced_until);
+    }
+    if (best) {
+      result.claim = Claim{take(c, *best), best->name};
+      result.pacing_wait = false;
+      return result;
+    }
+  }
+  bool const any_due = !due.empty();
+  if (!any_usable && (any_due || count_queued() > 0)) result.no_usable_account = true;
+  // Nothing now: when may something be? A future due time, a lease running out,
+  // an account's rest ending (only matters if something waits).
+  if (auto t = next_due_ms()) earliest(*t);
+  if (auto t = lease_end_ms()) earliest(std::max(now_ms, *t));
+  if (any_due) {
+    for (auto const& a : accounts) {
+      if (!a.disabled && a.rest_until > now_ms) earliest(a.rest_until);
+    }
+  }
+  result.retry_at_ms = retry_at;
+  return result;
+}
+
 }  // namespace getxapi::outbox::internal
