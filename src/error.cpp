@@ -62,6 +62,33 @@ bool Error::is_transient() const noexcept {
   }
 }
 
+bool Error::is_recipient_refusal() const noexcept {
+  switch (code_) {
+    case ErrorCode::kCannotDm:
+    case ErrorCode::kNotAllowedToDm:
+    case ErrorCode::kForbidden:
+    case ErrorCode::kNotFound:
+    case ErrorCode::kInvalidArgument:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool Error::stops_run() const noexcept {
+  switch (code_) {
+    case ErrorCode::kApiKeyRejected:
+    case ErrorCode::kAuthTokenInvalid:
+    case ErrorCode::kLoginChallenge:
+    case ErrorCode::kBudgetExceeded:
+    case ErrorCode::kStoreError:
+    case ErrorCode::kBusy:
+      return true;
+    default:
+      return false;
+  }
+}
+
 bool Error::may_have_taken_effect() const noexcept {
   // A 5xx came after the server read the request: it may have acted on it.
   if (code_ == ErrorCode::kServerError) return true;

@@ -78,6 +78,21 @@ class GETXAPI_EXPORT Error {
   /// network errors and timeouts.
   bool is_transient() const noexcept;
 
+  /// True when the request was refused about its recipient (or its own
+  /// arguments) for good: sending it again will not help, another recipient
+  /// may fare better. kCannotDm, kNotAllowedToDm (this sender may not message
+  /// this recipient), kForbidden, kNotFound, kInvalidArgument. The durable
+  /// components record the recipient as failed and go on with the others.
+  bool is_recipient_refusal() const noexcept;
+
+  /// True when no other recipient would fare better: whatever runs these
+  /// calls (a campaign, a worker, a watcher) should stop until a human acts.
+  /// kApiKeyRejected, kAuthTokenInvalid, kLoginChallenge (the credentials),
+  /// kBudgetExceeded (the spend limit), kStoreError, kBusy (the store). A
+  /// component may narrow it where it has a way out (the outbox retires one
+  /// account of a pool; the watcher's budget refills the next day).
+  bool stops_run() const noexcept;
+
   Error& set_http_status(int status) {
     http_status_ = status;
     return *this;

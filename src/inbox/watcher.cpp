@@ -1,5 +1,7 @@
 #include <getxapi/inbox/watcher.hpp>
 
+#include <getxapi/clock.hpp>
+
 #include <algorithm>
 #include <exception>
 #include <map>
@@ -17,43 +19,13 @@ std::int64_t to_ms(Timestamp t) {
 
 std::int64_t created_ms(Message const& m) { return m.created_at ? to_ms(*m.created_at) : 0; }
 
-std::int64_t utc_day(std::int64_t ms) { return ms / 86'400'000; }
-
-// A dm/send that failed this way may have been delivered: the request went out
-// and no answer said otherwise (5xx, no answer, or a 2xx we could not read).
-bool maybe_delivered(Error const& e) {
-  if (!e.request_sent()) return false;
-  int const s = e.http_status();
-  return s == 0 || s >= 500 || (s >= 200 && s < 300);
-}
-
-// Refusals about this one recipient: sending again would not help.
-bool refused_for_good(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kCannotDm:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kForbidden:
-    case ErrorCode::kNotAllowedToDm:
-    case ErrorCode::kInvalidArgument:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Failures no later pass would fare better with: the run ends.
-bool fatal(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kAuthTokenInvalid:
-    case ErrorCode::kApiKeyRejected:
-    case ErrorCode::kLoginChallenge:
-    case ErrorCode::kStoreError:
-    case ErrorCode::kBusy:
-    case ErrorCode::kInvalidArgument:
-      return true;
-    default:
-      return false;
-  }
+// Failures no later pass would fare better with: the run ends. What stops
+// any run (Error::stops_run), but the budget: it refills, so a pass ends on it
+// and the next day's passes go on; and a refused argument, which every pass
+// would repeat.
+bool fatal(Error const& e) {
+  if (e.code() == ErrorCode::kBudgetExceeded) return false;
+  return e.stops_run() || e.code() == ErrorCode::kInvalidArgument;
 }
 
 Error budget_error() {
@@ -109,7 +81,7 @@ class Watcher::Impl {
   bool afford(std::int64_t price) const {
     if (!o_.budget_usd_per_day) return true;
     auto const budget = static_cast<std::int64_t>(*o_.budget_usd_per_day * 1e6 + 0.5);
-    return store_->spend(utc_day(now_ms())) + price <= budget;
+    return store_->spend(utc_day(clock_->system_now())) + price <= budget;
   }
   template <class F>
   auto billed(std::int64_t price, F&& call) -> decltype(call()) {
@@ -118,7 +90,7 @@ class Watcher::Impl {
     auto result = call();
     auto const spent = source_->spent_micro_usd() - before;
     if (spent > 0) {
-      store_->add_spend(utc_day(now_ms()), spent, 1);
+      store_->add_spend(utc_day(clock_->system_now()), spent, 1);
       report_.spend_micro_usd += spent;
     }
     return result;
@@ -220,7 +192,7 @@ Result<RunReport> Watcher::Impl::run(Handler const& handler) {
     ++run.polls;
     milliseconds pause = next_interval();
     if (!pass) {
-      if (fatal(pass.error().code())) return std::move(pass).error();
+      if (fatal(pass.error())) return std::move(pass).error();
       emit(WatchEvent::Kind::kError, {}, pass.error().message());
       ++failures;
       auto backoff = o_.min_interval * (1LL << std::min(failures, 10));
@@ -245,11 +217,11 @@ Result<RunReport> Watcher::Impl::run(Handler const& handler) {
 milliseconds Watcher::Impl::with_budget(milliseconds interval) const {
   if (!o_.budget_usd_per_day) return interval;
   try {
-    auto const now = now_ms();
+    auto const today = clock_->system_now();
     auto const budget = static_cast<std::int64_t>(*o_.budget_usd_per_day * 1e6 + 0.5);
-    auto const remaining = budget - store_->spend(utc_day(now));
+    auto const remaining = budget - store_->spend(utc_day(today));
     auto const per_pass = static_cast<std::int64_t>(o_.tabs.size()) * o_.prices.list;
-    auto const left_today = (utc_day(now) + 1) * 86'400'000 - now;
+    auto const left_today = to_ms(next_utc_midnight(today)) - to_ms(today);
     if (remaining < per_pass) return milliseconds(left_today + 1000);  // tomorrow
     // Spread what is left over the rest of the day.
     auto const spread = left_today * per_pass / std::max<std::int64_t>(remaining, 1);
@@ -558,17 +530,17 @@ Result<bool> Watcher::Impl::send_reply(ReplyRecord const& reply) {
     return true;
   }
   auto const& e = sent.error();
-  if (maybe_delivered(e)) {
+  if (e.may_have_taken_effect()) {
     emit(WatchEvent::Kind::kReplyAmbiguous, reply.conversation_id, e.message());
     return false;
   }
-  if (refused_for_good(e.code())) {
+  if (e.is_recipient_refusal()) {
     store_->mark_failed(reply.id, std::string(to_string(e.code())) + ": " + e.message(), now_ms());
     emit(WatchEvent::Kind::kReplyFailed, reply.conversation_id, e.message());
     return true;
   }
   store_->requeue(reply.id);  // certainly not delivered: sent on a later pass
-  if (fatal(e.code())) return e;
+  if (fatal(e)) return e;
   emit(WatchEvent::Kind::kError, reply.conversation_id, e.message());
   return false;
 }
@@ -589,8 +561,7 @@ Result<bool> Watcher::Impl::settle_reply(ReplyRecord const& reply) {
         billed(o_.prices.thread, [&] { return source_->thread(reply.conversation_id, cursor); });
     if (!page) {
       if (page.error().code() == ErrorCode::kBudgetExceeded) return false;
-      return fatal(page.error().code()) ? Result<bool>(std::move(page).error())
-                                        : Result<bool>(false);
+      return fatal(page.error()) ? Result<bool>(std::move(page).error()) : Result<bool>(false);
     }
     ++report_.thread_calls;
     bool older = false;

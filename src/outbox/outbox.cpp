@@ -1,5 +1,7 @@
 #include <getxapi/outbox/outbox.hpp>
 
+#include <getxapi/clock.hpp>
+
 #include "sqlite_store.hpp"
 #include "store.hpp"
 #include "store/location.hpp"
@@ -20,10 +22,7 @@ std::int64_t to_ms(Timestamp t) {
 Timestamp from_ms(std::int64_t ms) {
   return Timestamp(std::chrono::duration_cast<Timestamp::duration>(std::chrono::milliseconds(ms)));
 }
-std::int64_t utc_day_of_ms(std::int64_t ms) {
-  constexpr std::int64_t kDay = 86400000;
-  return ms >= 0 ? ms / kDay : -((-ms + kDay - 1) / kDay);
-}
+std::int64_t utc_day_of_ms(std::int64_t ms) { return utc_day(from_ms(ms)); }
 
 namespace {
 

@@ -1,4 +1,5 @@
 #include "postgres_store.hpp"
+#include "store_common.hpp"
 
 #include "store/postgres.hpp"
 
@@ -67,11 +68,6 @@ CREATE TABLE outbox_runs(
   spend_micro_usd BIGINT NOT NULL DEFAULT 0);
 )sql";
 
-constexpr char kEntryColumns[] =
-    "id, key, recipient_kind, recipient, recipient_id, text, sender, created_ms, not_before_ms, "
-    "expires_ms, due_ms, state, attempts, account, sending_at_ms, ambiguous_since_ms, "
-    "message_id, sent_at_ms, recovered, error_code, reason";
-
 PgParam num(std::int64_t v) { return std::to_string(v); }
 PgParam opt_num(std::optional<std::int64_t> v) {
   if (!v) return std::nullopt;
@@ -81,74 +77,18 @@ PgParam opt_text(std::string const& s) {
   if (s.empty()) return std::nullopt;
   return s;
 }
-std::optional<std::int64_t> opt_ms(std::optional<Timestamp> t) {
-  if (!t) return std::nullopt;
-  return to_ms(*t);
-}
-
-Entry read_entry(PgResult const& r, int row) {
-  Entry e;
-  e.id = r.integer(row, 0);
-  e.key = r.text(row, 1);
-  e.recipient = r.text(row, 2) == "id" ? Recipient::by_id(r.text(row, 3))
-                                       : Recipient::by_username(r.text(row, 3));
-  e.recipient_id = r.text(row, 4);
-  e.text = r.text(row, 5);
-  e.sender = r.text(row, 6);
-  e.created_at = from_ms(r.integer(row, 7));
-  if (auto v = r.optional_integer(row, 8)) e.not_before = from_ms(*v);
-  if (auto v = r.optional_integer(row, 9)) e.expires = from_ms(*v);
-  e.due_at = from_ms(r.integer(row, 10));
-  e.state = parse_entry_state(r.text(row, 11)).value_or(EntryState::kQueued);
-  e.attempts = static_cast<int>(r.integer(row, 12));
-  e.account = r.text(row, 13);
-  if (auto v = r.optional_integer(row, 14)) e.sending_at = from_ms(*v);
-  if (auto v = r.optional_integer(row, 15)) e.ambiguous_since = from_ms(*v);
-  e.message_id = r.text(row, 16);
-  if (auto v = r.optional_integer(row, 17)) e.sent_at = from_ms(*v);
-  e.recovered = r.integer(row, 18) != 0;
-  e.error_code = r.text(row, 19);
-  e.reason = r.text(row, 20);
-  return e;
-}
-
-struct AccountState {
-  std::string name;
-  int cap = 0;
-  bool verified = false;
-  bool disabled = false;
-  std::int64_t rest_until = 0;
-  std::int64_t next_send = 0;
-  int sends_today = 0;
-  bool has_room() const { return sends_today < cap; }
-};
-
-struct Candidate {
-  std::int64_t id = 0;
-  std::string sender;
-  bool needs_verified = false;
-  std::string avoid;
-};
-
-void apply_count(StateCounts& counts, EntryState state, std::int64_t n) {
-  switch (state) {
-    case EntryState::kQueued:
-      counts.queued = n;
-      break;
-    case EntryState::kSending:
-      counts.sending = n;
-      break;
-    case EntryState::kSent:
-      counts.sent = n;
-      break;
-    case EntryState::kFailed:
-      counts.failed = n;
-      break;
-    case EntryState::kExpired:
-      counts.expired = n;
-      break;
+// One row of a result, as `read_entry` reads it.
+struct PgRow {
+  PgResult const& result;
+  int row;
+  std::int64_t integer(int column) const { return result.integer(row, column); }
+  std::optional<std::int64_t> optional_integer(int column) const {
+    return result.optional_integer(row, column);
   }
-}
+  std::string text(int column) const { return result.text(row, column); }
+};
+
+Entry read_entry(PgResult const& r, int row) { return internal::read_entry(PgRow{r, row}); }
 
 class PostgresStore final : public Store {
  public:
@@ -206,7 +146,7 @@ class PostgresStore final : public Store {
     auto counts = db_.exec("SELECT state, COUNT(*) FROM outbox_entries GROUP BY state");
     for (int i = 0; i < counts.rows(); ++i) {
       if (auto state = parse_entry_state(counts.text(i, 0))) {
-        apply_count(st.counts, *state, counts.integer(i, 1));
+        set_count(st.counts, *state, counts.integer(i, 1));
       }
     }
     auto accounts = db_.exec(
@@ -377,58 +317,23 @@ class PostgresStore final : public Store {
 
   ClaimResult claim_in_transaction(ClaimRequest const& r) {
     auto accounts = lock_accounts(r.accounts, r.now_ms);
-    ClaimResult result;
-    bool const any_usable = std::any_of(accounts.begin(), accounts.end(),
-                                        [](AccountState const& a) { return !a.disabled; });
-    std::optional<std::int64_t> retry_at;
-    auto earliest = [&](std::int64_t t) { retry_at = retry_at ? std::min(*retry_at, t) : t; };
-
-    bool any_due = false;
-    for (auto const& c : due_candidates(r.now_ms)) {
-      any_due = true;
-      AccountState* best = pick_account(accounts, c, r.now_ms, result, earliest);
-      if (best) {
-        result.claim = Claim{take(c.id, *best, r), best->name};
-        result.pacing_wait = false;
-        return result;
-      }
-    }
-    if (!any_usable && (any_due || count_queued() > 0)) result.no_usable_account = true;
-    auto next_due =
-        db_.exec("SELECT MIN(due_ms) FROM outbox_entries WHERE state = 'queued' AND due_ms > $1",
-                 {num(r.now_ms)});
-    if (!next_due.is_null(0, 0)) earliest(next_due.integer(0, 0));
-    auto lease = db_.exec("SELECT MIN(lease_until_ms) FROM outbox_entries WHERE state = 'sending'");
-    if (!lease.is_null(0, 0)) earliest(std::max(r.now_ms, lease.integer(0, 0)));
-    if (any_due) {
-      for (auto const& a : accounts) {
-        if (!a.disabled && a.rest_until > r.now_ms) earliest(a.rest_until);
-      }
-    }
-    result.retry_at_ms = retry_at;
-    return result;
-  }
-
-  template <class Earliest>
-  static AccountState* pick_account(std::vector<AccountState>& accounts, Candidate const& c,
-                                    std::int64_t now_ms, ClaimResult& result, Earliest& earliest) {
-    AccountState* best = nullptr;
-    for (auto& a : accounts) {
-      if (a.disabled || a.rest_until > now_ms || !a.has_room()) continue;
-      if (!c.sender.empty() && a.name != c.sender) continue;
-      if (c.needs_verified && !a.verified) continue;
-      if (!c.avoid.empty() && a.name == c.avoid) continue;
-      if (a.next_send > now_ms) {
-        result.pacing_wait = true;
-        earliest(a.next_send);
-        continue;
-      }
-      if (!best || a.next_send < best->next_send ||
-          (a.next_send == best->next_send && a.sends_today < best->sends_today)) {
-        best = &a;
-      }
-    }
-    return best;
+    return claim_first(
+        due_candidates(r.now_ms), accounts, r.now_ms,
+        [&](Candidate const& c, AccountState& a) { return take(c.id, a, r); },
+        [&] { return count_queued(); },
+        [&]() -> std::optional<std::int64_t> {
+          auto next = db_.exec(
+              "SELECT MIN(due_ms) FROM outbox_entries WHERE state = 'queued' AND due_ms > $1",
+              {num(r.now_ms)});
+          if (next.is_null(0, 0)) return std::nullopt;
+          return next.integer(0, 0);
+        },
+        [&]() -> std::optional<std::int64_t> {
+          auto lease =
+              db_.exec("SELECT MIN(lease_until_ms) FROM outbox_entries WHERE state = 'sending'");
+          if (lease.is_null(0, 0)) return std::nullopt;
+          return lease.integer(0, 0);
+        });
   }
 
   void settle_in_transaction(Settlement const& st) {

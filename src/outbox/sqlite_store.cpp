@@ -1,4 +1,5 @@
 #include "sqlite_store.hpp"
+#include "store_common.hpp"
 
 #include "store/sqlite.hpp"
 
@@ -63,87 +64,6 @@ CREATE TABLE runs(
   billed_calls INTEGER NOT NULL DEFAULT 0,
   spend_micro_usd INTEGER NOT NULL DEFAULT 0);
 )sql";
-
-constexpr char kEntryColumns[] =
-    "id, key, recipient_kind, recipient, recipient_id, text, sender, created_ms, not_before_ms, "
-    "expires_ms, due_ms, state, attempts, account, sending_at_ms, ambiguous_since_ms, "
-    "message_id, sent_at_ms, recovered, error_code, reason";
-
-Entry read_entry(Statement const& s) {
-  Entry e;
-  e.id = s.integer(0);
-  e.key = s.text(1);
-  e.recipient = s.text(2) == "id" ? Recipient::by_id(s.text(3)) : Recipient::by_username(s.text(3));
-  e.recipient_id = s.text(4);
-  e.text = s.text(5);
-  e.sender = s.text(6);
-  e.created_at = from_ms(s.integer(7));
-  if (auto v = s.optional_integer(8)) e.not_before = from_ms(*v);
-  if (auto v = s.optional_integer(9)) e.expires = from_ms(*v);
-  e.due_at = from_ms(s.integer(10));
-  e.state = parse_entry_state(s.text(11)).value_or(EntryState::kQueued);
-  e.attempts = static_cast<int>(s.integer(12));
-  e.account = s.text(13);
-  if (auto v = s.optional_integer(14)) e.sending_at = from_ms(*v);
-  if (auto v = s.optional_integer(15)) e.ambiguous_since = from_ms(*v);
-  e.message_id = s.text(16);
-  if (auto v = s.optional_integer(17)) e.sent_at = from_ms(*v);
-  e.recovered = s.integer(18) != 0;
-  e.error_code = s.text(19);
-  e.reason = s.text(20);
-  return e;
-}
-
-std::optional<std::int64_t> opt_ms(std::optional<Timestamp> t) {
-  if (!t) return std::nullopt;
-  return to_ms(*t);
-}
-
-struct AccountState {
-  std::string name;
-  int cap = 0;
-  bool verified = false;
-  bool disabled = false;
-  std::int64_t rest_until = 0;
-  std::int64_t next_send = 0;
-  int sends_today = 0;
-  bool has_room() const { return sends_today < cap; }
-};
-
-// A queued entry that is due, with what restricts which account may send it.
-struct Candidate {
-  std::int64_t id = 0;
-  std::string sender;
-  bool needs_verified = false;
-  std::string avoid;
-};
-
-// Whether `a` may take candidate `c` at all (ignoring its pause between sends).
-bool allowed(Candidate const& c, AccountState const& a, std::int64_t now_ms) {
-  if (a.disabled || a.rest_until > now_ms || !a.has_room()) return false;
-  if (!c.sender.empty() && a.name != c.sender) return false;
-  if (c.needs_verified && !a.verified) return false;
-  return c.avoid.empty() || a.name != c.avoid;
-}
-
-// The account for `c` that may send now and has waited longest (then: fewest sends
-// today). `paced_until`: the earliest end of a pause among the allowed accounts.
-AccountState* pick_account(Candidate const& c, std::vector<AccountState>& accounts,
-                           std::int64_t now_ms, std::optional<std::int64_t>& paced_until) {
-  AccountState* best = nullptr;
-  for (auto& a : accounts) {
-    if (!allowed(c, a, now_ms)) continue;
-    if (a.next_send > now_ms) {
-      paced_until = paced_until ? std::min(*paced_until, a.next_send) : a.next_send;
-      continue;
-    }
-    if (!best || a.next_send < best->next_send ||
-        (a.next_send == best->next_send && a.sends_today < best->sends_today)) {
-      best = &a;
-    }
-  }
-  return best;
-}
 
 class SqliteStore final : public Store {
  public:
@@ -214,24 +134,7 @@ class SqliteStore final : public Store {
       while (s.step()) {
         auto state = parse_entry_state(s.text(0));
         if (!state) continue;
-        std::int64_t const n = s.integer(1);
-        switch (*state) {
-          case EntryState::kQueued:
-            st.counts.queued = n;
-            break;
-          case EntryState::kSending:
-            st.counts.sending = n;
-            break;
-          case EntryState::kSent:
-            st.counts.sent = n;
-            break;
-          case EntryState::kFailed:
-            st.counts.failed = n;
-            break;
-          case EntryState::kExpired:
-            st.counts.expired = n;
-            break;
-        }
+        set_count(st.counts, *state, s.integer(1));
       }
     }
     {
@@ -346,46 +249,22 @@ class SqliteStore final : public Store {
   ClaimResult claim_in_transaction(ClaimRequest const& r) {
     expire_late(r.now_ms);
     auto accounts = load_accounts(r.accounts, r.now_ms);
-    ClaimResult result;
-    bool any_usable = std::any_of(accounts.begin(), accounts.end(),
-                                  [](AccountState const& a) { return !a.disabled; });
-    std::optional<std::int64_t> retry_at;
-    auto earliest = [&](std::int64_t t) { retry_at = retry_at ? std::min(*retry_at, t) : t; };
-
-    bool any_due = false;
-    for (auto const& c : due_candidates(r.now_ms)) {
-      any_due = true;
-      std::optional<std::int64_t> paced_until;
-      AccountState* best = pick_account(c, accounts, r.now_ms, paced_until);
-      if (paced_until) {
-        result.pacing_wait = true;
-        earliest(*paced_until);
-      }
-      if (best) {
-        result.claim = Claim{take(c.id, *best, r), best->name};
-        result.pacing_wait = false;
-        return result;
-      }
-    }
-    if (!any_usable && (any_due || count_queued() > 0)) result.no_usable_account = true;
-    // Nothing now: when may something be? A future due time, a lease running out,
-    // an account's rest ending (only matters if something waits).
-    {
-      Statement s(*db_, "SELECT MIN(due_ms) FROM entries WHERE state = 'queued' AND due_ms > ?");
-      s.bind(1, r.now_ms);
-      if (s.step() && !s.is_null(0)) earliest(s.integer(0));
-    }
-    {
-      Statement s(*db_, "SELECT MIN(lease_until_ms) FROM entries WHERE state = 'sending'");
-      if (s.step() && !s.is_null(0)) earliest(std::max(r.now_ms, s.integer(0)));
-    }
-    if (any_due) {
-      for (auto const& a : accounts) {
-        if (!a.disabled && a.rest_until > r.now_ms) earliest(a.rest_until);
-      }
-    }
-    result.retry_at_ms = retry_at;
-    return result;
+    return claim_first(
+        due_candidates(r.now_ms), accounts, r.now_ms,
+        [&](Candidate const& c, AccountState& a) { return take(c.id, a, r); },
+        [&] { return count_queued(); },
+        [&]() -> std::optional<std::int64_t> {
+          Statement s(*db_,
+                      "SELECT MIN(due_ms) FROM entries WHERE state = 'queued' AND due_ms > ?");
+          s.bind(1, r.now_ms);
+          if (s.step() && !s.is_null(0)) return s.integer(0);
+          return std::nullopt;
+        },
+        [&]() -> std::optional<std::int64_t> {
+          Statement s(*db_, "SELECT MIN(lease_until_ms) FROM entries WHERE state = 'sending'");
+          if (s.step() && !s.is_null(0)) return s.integer(0);
+          return std::nullopt;
+        });
   }
 
   std::vector<Entry> take_over_in_transaction(ClaimRequest const& r) {

@@ -22,7 +22,7 @@ using StoreError = store::internal::StoreError;
 /// Milliseconds since the Unix epoch: what the store keeps.
 std::int64_t to_ms(Timestamp t);
 Timestamp from_ms(std::int64_t ms);
-/// Days since 1970-01-01, UTC.
+/// Days since 1970-01-01, UTC (`getxapi::utc_day` of `from_ms(ms)`).
 std::int64_t utc_day_of_ms(std::int64_t ms);
 
 /// An account as a worker registers it (no token: a fingerprint).

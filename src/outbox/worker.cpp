@@ -1,3 +1,4 @@
+#include <getxapi/clock.hpp>
 #include <getxapi/inbox_walker.hpp>
 #include <getxapi/outbox/worker.hpp>
 
@@ -22,28 +23,6 @@ using internal::to_ms;
 using Kind = Settlement::Kind;
 using ms = std::chrono::milliseconds;
 
-// A dm/send that failed this way may have been delivered: the request went out
-// and no answer said otherwise (5xx, no answer at all, or a 2xx we could not read).
-bool maybe_delivered(Error const& e) { return e.may_have_taken_effect(); }
-
-// Errors about the entry alone: a dead letter.
-bool entry_error(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kCannotDm:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kForbidden:
-    case ErrorCode::kInvalidArgument:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Errors no account of the pool would fare better with: the worker stops.
-bool worker_error(ErrorCode code) {
-  return code == ErrorCode::kApiKeyRejected || code == ErrorCode::kBudgetExceeded;
-}
-
 std::string fingerprint(std::string_view token) {
   std::uint64_t h = 1469598103934665603ULL;  // FNV-1a: a name for the token, not the token
   for (unsigned char c : token) {
@@ -65,7 +44,7 @@ std::string default_worker_id() {
 }
 
 std::int64_t next_utc_midnight_ms(std::int64_t now_ms) {
-  return (internal::utc_day_of_ms(now_ms) + 1) * 86400000LL;
+  return to_ms(next_utc_midnight(internal::from_ms(now_ms)));
 }
 
 std::string describe(Error const& e) {
@@ -271,7 +250,7 @@ class Worker {
   }
 
   void on_error(Claim const& c, Error const& e, bool was_send) {
-    if (was_send && maybe_delivered(e)) return ambiguous(c.entry, c.account, e);
+    if (was_send && e.may_have_taken_effect()) return ambiguous(c.entry, c.account, e);
     switch (e.code()) {
       case ErrorCode::kDailyLimitReached: {
         auto const now = now_ms();
@@ -310,8 +289,10 @@ class Worker {
       default:
         break;
     }
-    if (entry_error(e.code())) return dead_letter(c, e);
-    if (worker_error(e.code())) {
+    // kNotAllowedToDm, kAuthTokenInvalid and kLoginChallenge were narrowed
+    // above to this account: another account of the pool may fare better.
+    if (e.is_recipient_refusal()) return dead_letter(c, e);
+    if (e.stops_run()) {
       give_back(c, e);
       return fail(e);
     }

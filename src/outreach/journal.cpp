@@ -188,12 +188,6 @@ std::optional<std::int64_t> optional_can_dm(std::optional<bool> v) {
 
 }  // namespace
 
-std::int64_t utc_day(Timestamp t) noexcept {
-  auto const ms = to_ms(t);
-  constexpr std::int64_t kDay = 86'400'000;
-  return ms >= 0 ? ms / kDay : (ms - kDay + 1) / kDay;
-}
-
 std::string account_key(std::string_view auth_token) {
   std::uint64_t h = 1469598103934665603ULL;
   for (unsigned char c : auth_token) {

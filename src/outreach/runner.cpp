@@ -7,6 +7,7 @@
 #include "store/run_lock.hpp"
 #include "walk.hpp"
 
+#include <getxapi/clock.hpp>
 #include <getxapi/inbox_walker.hpp>
 
 #include <algorithm>
@@ -18,35 +19,6 @@ using store::internal::StoreError;
 using store::internal::take;
 
 namespace {
-
-// Errors about this recipient alone: record them and go on with the others.
-bool recipient_error(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kCannotDm:
-    case ErrorCode::kNotFound:
-    case ErrorCode::kForbidden:
-    case ErrorCode::kNotAllowedToDm:
-    case ErrorCode::kInvalidArgument:
-      return true;
-    default:
-      return false;
-  }
-}
-
-// Errors that no other recipient would fare better with.
-bool campaign_error(ErrorCode code) {
-  switch (code) {
-    case ErrorCode::kAuthTokenInvalid:
-    case ErrorCode::kApiKeyRejected:
-    case ErrorCode::kLoginChallenge:
-    case ErrorCode::kBudgetExceeded:
-    case ErrorCode::kStoreError:
-    case ErrorCode::kBusy:
-      return true;
-    default:
-      return false;
-  }
-}
 
 Stats minus(Stats const& now, Stats const& base) {
   Stats d;
@@ -66,12 +38,6 @@ Stats minus(Stats const& now, Stats const& base) {
     r.recovered = a.recovered - b.recovered;
   }
   return d;
-}
-
-Timestamp next_utc_midnight(Timestamp now) {
-  auto const day = utc_day(now);
-  return Timestamp(
-      std::chrono::duration_cast<Timestamp::duration>(std::chrono::hours(24) * (day + 1)));
 }
 
 Error invalid(std::string message) {
@@ -310,7 +276,7 @@ class CampaignRun {
     save_stats();
     if (!r) {
       // Rows stay `sending` (never resent blindly); stop only if nothing else could work.
-      if (campaign_error(r.error().code())) end(RunOutcome::kFailed, r.error());
+      if (r.error().stops_run()) end(RunOutcome::kFailed, r.error());
       last_error_ = r.error();
       return false;
     }
@@ -506,8 +472,8 @@ class CampaignRun {
   Next classify(Error const& e) const {
     if (e.may_have_taken_effect()) return Next::kUnsettled;
     if (e.code() == ErrorCode::kDailyLimitReached) return Next::kPause;
-    if (recipient_error(e.code())) return Next::kSkip;
-    if (campaign_error(e.code())) return Next::kStop;
+    if (e.is_recipient_refusal()) return Next::kSkip;
+    if (e.stops_run()) return Next::kStop;
     if (e.code() == ErrorCode::kRateLimited && e.retry_after()) {
       return *e.retry_after() > options_.max_rate_limit_wait ? Next::kPause : Next::kRetryNow;
     }

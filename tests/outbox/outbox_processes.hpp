@@ -4,16 +4,11 @@
 #pragma once
 
 #include "../outreach/sandbox_fixture.hpp"
+#include "../support/child_process.hpp"
 
-#include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/wait.h>
 
-#include <fstream>
 #include <map>
-#include <sstream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -21,47 +16,22 @@ namespace getxapi::outbox::testing {
 
 using getxapi::outreach::testing::SandboxFixture;
 
-inline std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using getxapi::testing::slurp;
 
-/// Child processes with a given environment and their output in files.
+/// Child processes with a given environment and their output in files (appended).
 class Proc {
  public:
   Proc(std::vector<std::string> env, std::string out, std::string err)
       : env_(std::move(env)), out_(std::move(out)), err_(std::move(err)) {}
 
-  pid_t spawn(std::vector<std::string> argv_s, std::vector<std::string> const& extra_env = {}) {
+  pid_t spawn(std::vector<std::string> argv, std::vector<std::string> const& extra_env = {}) {
     std::vector<std::string> env = env_;
     env.insert(env.end(), extra_env.begin(), extra_env.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
-                                     0600);
-    pid_t pid = -1;
-    int const rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv_s[0]);
-    return pid;
+    return getxapi::testing::spawn_process(std::move(argv), std::move(env), out_, err_,
+                                           getxapi::testing::OutputFiles::kAppend);
   }
   /// Exit status, or 128 + signal.
-  static int wait(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  }
+  static int wait(pid_t pid) { return getxapi::testing::wait_process(pid); }
   std::string out() const { return slurp(out_); }
   std::string err() const { return slurp(err_); }
 

@@ -5,6 +5,7 @@
 // tells the truth.
 #include <getxapi/outreach.hpp>
 
+#include "../support/child_process.hpp"
 #include "sandbox_fixture.hpp"
 
 #include <gmock/gmock.h>
@@ -34,13 +35,9 @@ using namespace std::chrono_literals;
 
 constexpr char kPremiumId[] = "1700000000000000020";
 
-std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using ::getxapi::testing::slurp;
 
+// The CLI binary, with the sandbox's environment; output files truncated per run.
 class Cli {
  public:
   Cli(std::string base_url, std::string out, std::string err)
@@ -50,33 +47,13 @@ class Cli {
   }
 
   pid_t spawn(std::vector<std::string> const& args) {
-    std::vector<std::string> argv_s = {GETXAPI_CLI_PATH};
-    argv_s.insert(argv_s.end(), args.begin(), args.end());
-    std::vector<char*> argv, envp;
-    for (auto& a : argv_s) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    for (auto& e : env_) envp.push_back(e.data());
-    envp.push_back(nullptr);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 1, out_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&actions, 2, err_.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    pid_t pid = -1;
-    int const rc = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (rc != 0) throw std::runtime_error("cannot start " + argv_s[0]);
-    return pid;
+    std::vector<std::string> argv = {GETXAPI_CLI_PATH};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return ::getxapi::testing::spawn_process(std::move(argv), env_, out_, err_);
   }
 
   /// Exit status, or 128 + signal.
-  static int wait(pid_t pid) {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0) {
-    }
-    if (WIFEXITED(status)) return WEXITSTATUS(status);
-    return 128 + WTERMSIG(status);
-  }
+  static int wait(pid_t pid) { return ::getxapi::testing::wait_process(pid); }
 
   int run(std::vector<std::string> const& args) { return wait(spawn(args)); }
   std::string out() const { return slurp(out_); }

@@ -1,6 +1,7 @@
 // An in-process getxapi-sandbox and the admin calls the outreach tests make on it.
 #pragma once
 
+#include "../support/sandbox_admin.hpp"
 #include "sandbox.hpp"
 
 #include <getxapi/getxapi.hpp>
@@ -63,14 +64,9 @@ class ScratchDir {
   std::filesystem::path path_;
 };
 
-class SandboxFixture {
+class SandboxFixture : public getxapi::testing::SandboxAdmin {
  public:
-  SandboxFixture() : sandbox_(options()) {
-    sandbox_.start();
-    url_ = sandbox_.base_url();
-    admin_ = std::make_unique<httplib::Client>(url_);
-    admin_->set_read_timeout(30, 0);
-  }
+  SandboxFixture() : SandboxAdmin(options()) {}
 
   static sandbox::SandboxOptions options() {
     sandbox::SandboxOptions o;
@@ -78,30 +74,13 @@ class SandboxFixture {
     return o;
   }
 
-  std::string const& url() const { return url_; }
-  sandbox::Sandbox& sandbox() { return sandbox_; }
-
   ClientOptions client_options() const {
     ClientOptions o;
     o.api_key = "test-key";
-    o.base_url = url_;
+    o.base_url = url();
     o.sleeper = std::make_shared<NoSleep>();
     return o;
   }
-
-  json get(std::string const& path) {
-    auto r = admin_->Get(path.c_str());
-    if (!r || r->status != 200) throw std::runtime_error("GET " + path + " failed");
-    return json::parse(r->body);
-  }
-  json post(std::string const& path, json const& body) {
-    auto r = admin_->Post(path.c_str(), body.dump(), "application/json");
-    if (!r || r->status >= 300) {
-      throw std::runtime_error("POST " + path + " failed: " + (r ? r->body : "no answer"));
-    }
-    return json::parse(r->body);
-  }
-  void clear_faults() { admin_->Delete("/_sandbox/faults"); }
 
   /// Delivered DMs from `sender_id`: recipient id -> how many.
   std::map<std::string, int> delivered_from(std::string const& sender_id) {
@@ -111,14 +90,6 @@ class SandboxFixture {
     }
     return out;
   }
-  /// Requests the sandbox received for an API path (every status, drops included).
-  std::int64_t requests_to(std::string const& path) {
-    auto stats = get("/_sandbox/stats");
-    auto it = stats["paths"].find(path);
-    if (it == stats["paths"].end()) return 0;
-    return (*it)["total"].get<std::int64_t>();
-  }
-
   /// The followers of `user_name` split by canDm, walked with a separate client.
   struct Audience {
     std::set<std::string> dmable;
@@ -135,11 +106,6 @@ class SandboxFixture {
     }
     return a;
   }
-
- private:
-  sandbox::Sandbox sandbox_;
-  std::string url_;
-  std::unique_ptr<httplib::Client> admin_;
 };
 
 }  // namespace getxapi::outreach::testing

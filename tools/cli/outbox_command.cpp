@@ -11,19 +11,20 @@
 #include "progress.hpp"
 
 #include "context.hpp"
+#include "delay.hpp"
 #include "output.hpp"
 
 #include <getxapi/outbox.hpp>
+#include <getxapi/signals.hpp>
 
-#include <atomic>
 #include <cmath>
-#include <csignal>
 #include <cstdlib>
 #include <iterator>
 #include <optional>
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace getxapi::cli {
@@ -31,41 +32,6 @@ namespace {
 
 namespace ob = getxapi::outbox;
 using nlohmann::json;
-
-std::atomic<int> g_signals{0};
-
-void on_stop_signal(int) {
-  // A second signal kills at once (the default action): still safe, the store is durable.
-  if (g_signals.fetch_add(1) >= 1) {
-    std::signal(SIGINT, SIG_DFL);
-    std::signal(SIGTERM, SIG_DFL);
-    std::raise(SIGTERM);
-  }
-}
-
-/// SIGINT/SIGTERM ask the worker to finish the send in flight and return.
-class StopOnSignal {
- public:
-  StopOnSignal() {
-    g_signals = 0;
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopOnSignal() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopOnSignal(StopOnSignal const&) = delete;
-  StopOnSignal& operator=(StopOnSignal const&) = delete;
-  static bool requested() { return g_signals.load() > 0; }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 struct AddArgs {
   std::string outbox;
@@ -121,21 +87,6 @@ Timestamp parse_time(std::string const& flag, std::string const& text) {
                    ": expected ISO 8601 UTC (2026-03-02T10:00:00Z) or +45s/+30m/+2h/+1d, "
                    "got \"" +
                    text + "\"");
-}
-
-std::chrono::milliseconds parse_seconds(std::string const& text) {
-  std::size_t used = 0;
-  double value = -1;
-  try {
-    value = std::stod(text, &used);
-  } catch (std::exception const&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || !(value >= 0) || !std::isfinite(value) ||
-      value > 86400) {
-    throw UsageError("--delay: expected seconds (e.g. 3 or 2-5), got \"" + text + "\"");
-  }
-  return std::chrono::milliseconds(std::llround(value * 1000.0));
 }
 
 json entry_json(ob::Entry const& e) {
@@ -219,20 +170,14 @@ std::vector<ob::Account> pool(Context& ctx, WorkArgs const& a) {
 int work(Context& ctx, WorkArgs const& a) {
   ob::WorkerOptions o;
   o.accounts = pool(ctx, a);
-  auto const dash = a.delay.find('-', 1);
-  if (dash == std::string::npos) {
-    o.delay_min = o.delay_max = parse_seconds(a.delay);
-  } else {
-    o.delay_min = parse_seconds(a.delay.substr(0, dash));
-    o.delay_max = parse_seconds(a.delay.substr(dash + 1));
-    if (o.delay_max < o.delay_min) throw UsageError("--delay MIN-MAX: MIN is above MAX");
-  }
+  std::tie(o.delay_min, o.delay_max) = parse_delay(a.delay);
   o.once = a.once;
   if (a.lease > 0) o.lease = std::chrono::seconds(a.lease);
   if (a.recheck > 0) o.recheck = std::chrono::seconds(a.recheck);
   if (a.settle > 0) o.settle = std::chrono::seconds(a.settle);
-  StopOnSignal signals;
-  o.stop_requested = [] { return StopOnSignal::requested(); };
+  // SIGINT/SIGTERM: finish the send in flight and return (a second one kills).
+  SignalStop signals;
+  o.stop_requested = signals.predicate();
   // Rate on stderr: kept up to date on a terminal, a line every few seconds otherwise.
   ProgressMeter meter(ctx, "outbox work", "sent");
   std::uint64_t sent = 0;

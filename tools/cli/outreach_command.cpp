@@ -9,6 +9,7 @@
 #include "outreach_command.hpp"
 
 #include "context.hpp"
+#include "delay.hpp"
 #include "output.hpp"
 
 #include <getxapi/outreach.hpp>
@@ -23,6 +24,7 @@
 #include <ostream>
 #include <sstream>
 #include <string>
+#include <tuple>
 
 namespace getxapi::cli {
 namespace {
@@ -83,31 +85,9 @@ std::string resume_command(Context const& ctx, RunArgs const& a) {
   return cmd;
 }
 
-std::chrono::milliseconds parse_seconds(std::string const& text) {
-  std::size_t used = 0;
-  double value = 0;
-  try {
-    value = std::stod(text, &used);
-  } catch (std::exception const&) {
-    used = 0;
-  }
-  if (used != text.size() || text.empty() || !(value >= 0) || !std::isfinite(value) ||
-      value > 86400) {
-    throw UsageError("--delay: expected seconds (e.g. 3 or 2-5), got \"" + text + "\"");
-  }
-  return std::chrono::milliseconds(std::llround(value * 1000.0));
-}
-
 out::CampaignPacing parse_pacing(RunArgs const& a) {
   out::CampaignPacing p;
-  auto const dash = a.delay.find('-', 1);
-  if (dash == std::string::npos) {
-    p.delay_min = p.delay_max = parse_seconds(a.delay);
-  } else {
-    p.delay_min = parse_seconds(a.delay.substr(0, dash));
-    p.delay_max = parse_seconds(a.delay.substr(dash + 1));
-    if (p.delay_max < p.delay_min) throw UsageError("--delay MIN-MAX: MIN is above MAX");
-  }
+  std::tie(p.delay_min, p.delay_max) = parse_delay(a.delay);
   if (a.daily_cap) {
     if (*a.daily_cap < 1) throw UsageError("--daily-cap must be at least 1");
     p.daily_cap = *a.daily_cap;

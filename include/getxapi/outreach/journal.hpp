@@ -2,6 +2,7 @@
 /// `Journal`: the SQLite file that makes a campaign durable and resumable.
 #pragma once
 
+#include <getxapi/clock.hpp>
 #include <getxapi/endpoint.hpp>
 #include <getxapi/error.hpp>
 #include <getxapi/outreach/campaign.hpp>
@@ -173,8 +174,10 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   std::unique_ptr<Impl> impl_;
 };
 
-/// The UTC day (days since 1970-01-01) that `t` falls in.
-GETXAPI_OUTREACH_EXPORT std::int64_t utc_day(Timestamp t) noexcept;
+/// The UTC day (days since 1970-01-01) that `t` falls in: the core's
+/// `getxapi::utc_day` (<getxapi/clock.hpp>), named here too for code that
+/// calls `outreach::utc_day`.
+using ::getxapi::utc_day;
 
 /// A stable fingerprint of an auth_token ("acct-" + 16 hex digits of a 64-bit
 /// FNV-1a hash): lets the journal tell accounts apart without storing a secret.
