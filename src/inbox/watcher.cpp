@@ -145,8 +145,8 @@ Result<PollReport> Watcher::Impl::poll(Handler const& handler) {
   try {
     if (!store_->try_lock()) {
       return Error(ErrorCode::kBusy, "watcher state " + store_->location() +
-                                         " is in use by another watcher (or its .lock file "
-                                         "cannot be created)");
+                                         " is in use by another watcher (for a file: or its .lock "
+                                         "file cannot be created)");
     }
     info_ = store_->info();
     if (!info_.initialized && !o_.since) {
