@@ -110,37 +110,58 @@ TEST_F(JournalStore, AudiencePagesDeduplicateAndSkipCanDmFalse) {
   EXPECT_EQ(all[0].name, "A");
 }
 
-TEST_F(JournalStore, StateTransitionsAndDailyCountsAcrossCampaigns) {
-  auto j = open();
-  Timestamp const day1 = at("2026-03-02T23:59:00Z");
-  Timestamp const day2 = at("2026-03-03T00:01:00Z");
+Timestamp const kDay1 = at("2026-03-02T23:59:00Z");
+Timestamp const kDay2 = at("2026-03-03T00:01:00Z");
+
+// Two campaigns of acct-1 over two UTC days and one of acct-2, in every state.
+void seed_transitions(Journal& j) {
   for (std::string name : {"c1", "c2"}) {
-    j.create_campaign({name, Audience::followers_of("x"), "Hi"}, "acct-1", day1);
+    j.create_campaign({name, Audience::followers_of("x"), "Hi"}, "acct-1", kDay1);
     j.add_audience_page(name, {{"1", "a", "", true}, {"2", "b", "", true}, {"3", "c", "", true}},
                         "");
   }
-  j.create_campaign({"other", Audience::followers_of("x"), "Hi"}, "acct-2", day1);
+  j.create_campaign({"other", Audience::followers_of("x"), "Hi"}, "acct-2", kDay1);
   j.add_audience_page("other", {{"1", "a", "", true}}, "");
 
-  j.mark_sending("c1", 0, "Hi", day1);
-  auto again = j.mark_sending("c1", 0, "Hi", day1);  // not pending any more
+  j.mark_sending("c1", 0, "Hi", kDay1);
+  j.mark_sent("c1", 0, "m1", false, kDay1);
+  j.mark_sending("c1", 1, "Hi", kDay1);  // in flight: counts as a send (maybe delivered)
+  j.mark_sending("c2", 0, "Hi", kDay2);
+  j.mark_sent("c2", 0, "m2", true, kDay2);
+  j.mark_sending("c2", 1, "Hi", kDay2);
+  j.mark_pending("c2", 1, Error(ErrorCode::kNetwork, "connect failed"));
+  j.mark_sending("c2", 2, "Hi", kDay2);
+  j.mark_failed("c2", 2, Error(ErrorCode::kCannotDm, "Cannot send messages to this user"));
+  j.mark_sending("other", 0, "Hi", kDay1);
+  j.mark_sent("other", 0, "m3", false, kDay1);
+}
+
+TEST_F(JournalStore, StateTransitionsAndDailyCountsAcrossCampaigns) {
+  auto j = open();
+  seed_transitions(j);
+  auto again = j.mark_sending("c1", 0, "Hi", kDay1);  // not pending any more
   ASSERT_FALSE(again);
   EXPECT_EQ(again.error().code(), ErrorCode::kStoreError);
-  j.mark_sent("c1", 0, "m1", false, day1);
-  j.mark_sending("c1", 1, "Hi", day1);  // in flight: counts as a send (maybe delivered)
-  j.mark_sending("c2", 0, "Hi", day2);
-  j.mark_sent("c2", 0, "m2", true, day2);
-  j.mark_sending("c2", 1, "Hi", day2);
-  j.mark_pending("c2", 1, Error(ErrorCode::kNetwork, "connect failed"));
-  j.mark_sending("c2", 2, "Hi", day2);
-  j.mark_failed("c2", 2, Error(ErrorCode::kCannotDm, "Cannot send messages to this user"));
-  j.mark_sending("other", 0, "Hi", day1);
-  j.mark_sent("other", 0, "m3", false, day1);
 
-  EXPECT_EQ(*j.sends_on_day("acct-1", utc_day(day1)), 2);
-  EXPECT_EQ(*j.sends_on_day("acct-1", utc_day(day2)), 1);
-  EXPECT_EQ(*j.sends_on_day("acct-2", utc_day(day1)), 1);
+  EXPECT_EQ(*j.sends_on_day("acct-1", utc_day(kDay1)), 2);
+  EXPECT_EQ(*j.sends_on_day("acct-1", utc_day(kDay2)), 1);
+  EXPECT_EQ(*j.sends_on_day("acct-2", utc_day(kDay1)), 1);
+  auto c = *j.counts("c2");
+  EXPECT_EQ(c.sent, 1);
+  EXPECT_EQ(c.recovered, 1);
+  EXPECT_EQ(c.pending, 1);
+  EXPECT_EQ(c.failed, 1);
+  EXPECT_EQ(c.total(), 3);
+  auto next = *j.next_pending("c1");
+  ASSERT_TRUE(next);
+  EXPECT_EQ(next->seq, 2);
+  EXPECT_FALSE(*j.next_pending("c1", 2));
+  EXPECT_FALSE(*j.recipient("c1", 99));
+}
 
+TEST_F(JournalStore, EachMarkLeavesItsRowAsDescribed) {
+  auto j = open();
+  seed_transitions(j);
   auto r = *j.recipient("c2", 1);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->state, RecipientState::kPending);
@@ -153,22 +174,11 @@ TEST_F(JournalStore, StateTransitionsAndDailyCountsAcrossCampaigns) {
   r = *j.recipient("c2", 0);
   EXPECT_EQ(r->message_id, "m2");
   EXPECT_TRUE(r->recovered);
-  EXPECT_EQ(r->sent_at, day2);
-  EXPECT_EQ(r->sending_at, day2);
+  EXPECT_EQ(r->sent_at, kDay2);
+  EXPECT_EQ(r->sending_at, kDay2);
   EXPECT_EQ(r->text, "Hi");
-  auto c = *j.counts("c2");
-  EXPECT_EQ(c.sent, 1);
-  EXPECT_EQ(c.recovered, 1);
-  EXPECT_EQ(c.pending, 1);
-  EXPECT_EQ(c.failed, 1);
-  EXPECT_EQ(c.total(), 3);
-  auto next = *j.next_pending("c1");
-  ASSERT_TRUE(next);
-  EXPECT_EQ(next->seq, 2);
-  EXPECT_FALSE(*j.next_pending("c1", 2));
-  EXPECT_FALSE(*j.recipient("c1", 99));
   // A pending mark without an error keeps the last failure on record.
-  j.mark_sending("c2", 1, "Hi", day2);
+  j.mark_sending("c2", 1, "Hi", kDay2);
   j.mark_pending("c2", 1);
   EXPECT_EQ(j.recipient("c2", 1)->value().error_code, "kNetwork");
   EXPECT_EQ(j.recipient("c2", 1)->value().attempts, 2);
