@@ -23,9 +23,28 @@ std::string trimmed(char const* text) {
   return s;
 }
 
-}  // namespace
+// The values of `password=` and `sslpassword=` among the URL's query
+// parameters, as `***`.
+std::string redact_query_password(std::string s) {
+  auto const query = s.find('?');
+  if (query == std::string::npos) return s;
+  for (auto start = query + 1; start < s.size();) {
+    auto end = s.find('&', start);
+    if (end == std::string::npos) end = s.size();
+    auto const eq = s.find('=', start);
+    if (eq < end) {
+      std::string_view const key(s.data() + start, eq - start);
+      if (key == "password" || key == "sslpassword") {
+        s.replace(eq + 1, end - eq - 1, "***");
+        end = eq + 4;
+      }
+    }
+    start = end + 1;
+  }
+  return s;
+}
 
-std::string redact_postgres_url(std::string_view url) {
+std::string redact_userinfo(std::string_view url) {
   auto const scheme = url.find("://");
   if (scheme == std::string_view::npos) return std::string(url);
   auto const auth_start = scheme + 3;
@@ -40,6 +59,12 @@ std::string redact_postgres_url(std::string_view url) {
   out += "***";
   out += url.substr(at);
   return out;
+}
+
+}  // namespace
+
+std::string redact_postgres_url(std::string_view url) {
+  return redact_query_password(redact_userinfo(url));
 }
 
 PgResult::~PgResult() { PQclear(result_); }
