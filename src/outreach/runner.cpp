@@ -3,8 +3,8 @@
 #include <getxapi/outreach/stop.hpp>
 #include <getxapi/outreach/template.hpp>
 
+#include "journal_backend.hpp"
 #include "store/error.hpp"
-#include "store/run_lock.hpp"
 #include "walk.hpp"
 
 #include <getxapi/clock.hpp>
@@ -219,9 +219,9 @@ class CampaignRun {
     if (!tmpl) return std::move(tmpl).error();
     tmpl_ = std::move(*tmpl);
     key_ = account_key(options_.auth_token);
-    auto lock = store::internal::RunLock::acquire(journal_.path());
+    auto lock = internal::lock_run(journal_, spec_.name, key_);
     if (!lock) return std::move(lock).error();
-    lock_.emplace(std::move(*lock));
+    lock_ = std::move(*lock);
     auto existing = journal_.campaign(spec_.name);
     if (!existing) return std::move(existing).error();
     auto created = *existing ? check_same(**existing) : create();
@@ -579,7 +579,7 @@ class CampaignRun {
   Stats const baseline_;
   std::optional<MessageTemplate> tmpl_;
   std::string key_;
-  std::optional<store::internal::RunLock> lock_;
+  internal::RunGuard lock_;
   std::int64_t run_id_ = 0;
   RunReport report_;
   std::optional<End> end_;

@@ -23,6 +23,27 @@ std::string trimmed(char const* text) {
   return s;
 }
 
+// The values of `password=` and `sslpassword=` among the URL's query
+// parameters, as `***`.
+std::string redact_query_password(std::string s) {
+  auto const query = s.find('?');
+  if (query == std::string::npos) return s;
+  for (auto start = query + 1; start < s.size();) {
+    auto end = s.find('&', start);
+    if (end == std::string::npos) end = s.size();
+    auto const eq = s.find('=', start);
+    if (eq < end) {
+      std::string_view const key(s.data() + start, eq - start);
+      if (key == "password" || key == "sslpassword") {
+        s.replace(eq + 1, end - eq - 1, "***");
+        end = eq + 4;
+      }
+    }
+    start = end + 1;
+  }
+  return s;
+}
+
 // `user:password@` -> `user:***@`.
 std::string redact_userinfo(std::string_view url) {
   auto const scheme = url.find("://");
@@ -44,17 +65,7 @@ std::string redact_userinfo(std::string_view url) {
 }  // namespace
 
 std::string redact_postgres_url(std::string_view url) {
-  std::string out = redact_userinfo(url);
-  // `?password=...` (or `&password=...`), up to the next parameter.
-  auto const query = out.find('?');
-  for (auto pos = query; pos != std::string::npos && pos + 1 < out.size();
-       pos = out.find('&', pos + 1)) {
-    if (out.compare(pos + 1, 9, "password=") != 0) continue;
-    auto const value = pos + 10;
-    auto const end = out.find('&', value);
-    out.replace(value, end == std::string::npos ? std::string::npos : end - value, "***");
-  }
-  return out;
+  return redact_query_password(redact_userinfo(url));
 }
 
 PgParam pg_bytes(std::string_view bytes) {

@@ -71,11 +71,12 @@ std::string shell_quote(std::string const& s) {
   return q + "'";
 }
 
-std::string resume_command(Context const& ctx, RunArgs const& a) {
+// `journal` as the journal shows itself: a postgresql:// URL without its password.
+std::string resume_command(Context const& ctx, RunArgs const& a, std::string const& journal) {
   std::string cmd = "getxapi";
   if (!ctx.global.base_url.empty()) cmd += " --base-url " + shell_quote(ctx.global.base_url);
-  cmd += " outreach run --campaign " + shell_quote(a.campaign) + " --journal " +
-         shell_quote(a.journal);
+  cmd +=
+      " outreach run --campaign " + shell_quote(a.campaign) + " --journal " + shell_quote(journal);
   if (!a.followers_of.empty()) cmd += " --followers-of " + shell_quote(a.followers_of);
   if (!a.recipients.empty()) cmd += " --recipients " + shell_quote(a.recipients);
   cmd += " --message-file " + shell_quote(a.message_file);
@@ -228,7 +229,7 @@ int run(Context& ctx, RunArgs const& a) {
   if (!result) return ctx.fail(result.error());
   auto const& report = *result;
   auto const& c = report.counts;
-  std::string const resume = resume_command(ctx, a);
+  std::string const resume = resume_command(ctx, a, journal.path());
 
   if (ctx.global.json) {
     nlohmann::json j = {{"campaign", a.campaign},
@@ -291,7 +292,10 @@ int run(Context& ctx, RunArgs const& a) {
 }
 
 getxapi::Result<out::Journal> open_existing(CampaignArgs const& a) {
-  if (!file_exists(a.journal)) throw UsageError("no journal at " + a.journal);
+  // A postgresql:// journal is a database, not a file (and its URL may hold a password).
+  bool const url =
+      a.journal.rfind("postgresql://", 0) == 0 || a.journal.rfind("postgres://", 0) == 0;
+  if (!url && !file_exists(a.journal)) throw UsageError("no journal at " + a.journal);
   return out::Journal::open(a.journal);
 }
 
@@ -316,7 +320,7 @@ int replies(Context& ctx, CampaignArgs const& a) {
   if (!journal) return ctx.fail(journal.error());
   auto campaign = journal->campaign(a.campaign);
   if (!campaign) return ctx.fail(campaign.error());
-  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + journal->path());
   std::string const token = ctx.auth_token();
   auto client = ctx.make_client();
   auto report = out::scan_replies(client, *journal, a.campaign, token);
@@ -362,7 +366,7 @@ int list(Context& ctx, CampaignArgs const& a) {
   if (!journal) return ctx.fail(journal.error());
   auto campaign = journal->campaign(a.campaign);
   if (!campaign) return ctx.fail(campaign.error());
-  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + a.journal);
+  if (!*campaign) throw UsageError("no campaign " + a.campaign + " in " + journal->path());
   auto rows = journal->recipients(a.campaign, *state);
   if (!rows) return ctx.fail(rows.error());
   Table table({{"SEQ", Table::Align::kRight},
@@ -394,7 +398,8 @@ int list(Context& ctx, CampaignArgs const& a) {
 
 void add_campaign_options(CLI::App& cmd, std::string& campaign, std::string& journal) {
   cmd.add_option("--campaign", campaign, "Campaign name (its key in the journal)")->required();
-  cmd.add_option("--journal", journal, "SQLite journal file")->required();
+  cmd.add_option("--journal", journal, "Journal: a SQLite file, or a postgresql:// URL")
+      ->required();
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 /// @file
-/// `Journal`: the SQLite file that makes a campaign durable and resumable.
+/// `Journal`: the store (a SQLite file, or a PostgreSQL database) that makes a
+/// campaign durable and resumable.
 #pragma once
 
 #include <getxapi/clock.hpp>
@@ -26,7 +27,8 @@ namespace getxapi::outreach {
 /// What a journal write returns on success: the change is committed. On
 /// failure the `Error` is kStoreError (I/O, a full disk, a file that is not a
 /// journal, a newer schema) or kBusy (another process kept the file locked
-/// past the busy timeout); whatever was committed before stays valid.
+/// past the busy timeout, or a PostgreSQL row past the lock timeout); whatever
+/// was committed before stays valid.
 struct Committed {};
 
 /// How many recipients are in each state.
@@ -68,6 +70,10 @@ struct NewRecipient {
   std::optional<bool> can_dm;
 };
 
+namespace internal {
+struct JournalAccess;
+}  // namespace internal
+
 /// The journal: one SQLite file (WAL mode, synchronous=FULL) holding any
 /// number of campaigns, their recipients and their runs. Every method is one
 /// committed transaction, so a process killed at any instant leaves it
@@ -76,6 +82,12 @@ struct NewRecipient {
 ///
 /// The schema is versioned (`PRAGMA user_version`) and migrated forward on
 /// open; a file from a newer version is refused rather than damaged.
+///
+/// A `postgresql://` (or `postgres://`) URL opens the same journal in a
+/// PostgreSQL database (builds with GETXAPI_WITH_POSTGRES; otherwise refused
+/// with kStoreError): tables `outreach_*` in the URL's schema, versioned in
+/// `getxapi_schema` with the same numbers, migrated once however many
+/// processes open it at the same moment. See docs/outreach.md.
 class GETXAPI_OUTREACH_EXPORT Journal {
  public:
   /// The schema this code writes. Version 1 lacked per-endpoint billing,
@@ -86,7 +98,8 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   /// Opens (creating if needed) and migrates the journal at `path`. An
   /// existing file is identified read-only first: a file that is not a
   /// journal (another program's SQLite database included) is refused with
-  /// kStoreError and left exactly as it was.
+  /// kStoreError and left exactly as it was. `path` may be a PostgreSQL URL
+  /// (see above).
   static Result<Journal> open(std::string const& path);
 
   ~Journal();
@@ -95,6 +108,7 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   Journal(Journal const&) = delete;
   Journal& operator=(Journal const&) = delete;
 
+  /// The file path, or the URL with any password shown as `***`.
   std::string const& path() const noexcept;
   /// The schema version of the file (always `kSchemaVersion` after `open`).
   Result<int> schema_version() const;
@@ -169,6 +183,7 @@ class GETXAPI_OUTREACH_EXPORT Journal {
   Result<std::vector<RunRecord>> runs(std::string_view campaign) const;
 
  private:
+  friend struct internal::JournalAccess;
   struct Impl;
   explicit Journal(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
