@@ -5,6 +5,8 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <cerrno>
+
 #include <algorithm>
 
 namespace getxapi::store::internal {
@@ -21,6 +23,18 @@ ErrorCode code_for(int rc) {
     default:
       return ErrorCode::kStoreError;
   }
+}
+
+// SQLite's words for a full disk ("database or disk is full"; "disk I/O error" when
+// a file-size limit or a quota refused the write), made plain for whoever reads the
+// error: what happened, and that what was committed before is kept.
+std::string explained(sqlite3* db, std::string message) {
+  int const rc = sqlite3_extended_errcode(db);
+  int const os = sqlite3_system_errno(db);
+  bool const full = (rc & 0xff) == SQLITE_FULL ||
+                    ((rc & 0xff) == SQLITE_IOERR && (os == ENOSPC || os == EDQUOT || os == EFBIG));
+  if (full) message += " (disk full: free some space and run again; what was committed is kept)";
+  return message;
 }
 
 bool empty_or_missing(std::string const& path) {
@@ -140,7 +154,7 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
-    internal::fail(code_for(rc), kind_ + " " + path_ + ": " + message);
+    internal::fail(code_for(rc), explained(db_, kind_ + " " + path_ + ": " + message));
   }
 }
 
@@ -166,8 +180,9 @@ std::int64_t Database::changes() const { return sqlite3_changes(db_); }
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void Database::fail(std::string_view what) const {
-  internal::fail(code_for(sqlite3_extended_errcode(db_)),
-                 kind_ + " " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  internal::fail(
+      code_for(sqlite3_extended_errcode(db_)),
+      explained(db_, kind_ + " " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_)));
 }
 
 Statement::Statement(Database& db, std::string_view sql) : db_(db) {
