@@ -5,8 +5,6 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
-#include <cerrno>
-
 #include <algorithm>
 
 namespace getxapi::store::internal {
@@ -25,16 +23,23 @@ ErrorCode code_for(int rc) {
   }
 }
 
-// SQLite's words for a full disk ("database or disk is full"; "disk I/O error" when
-// a file-size limit or a quota refused the write), made plain for whoever reads the
-// error: what happened, and that what was committed before is kept.
+// SQLite's words for a full disk ("database or disk is full"; a bare "disk I/O error"
+// when a file-size limit or a quota refused the write), made plain for whoever reads
+// the error: what happened, and that what was committed before is kept.
 std::string explained(sqlite3* db, std::string message) {
-  int const rc = sqlite3_extended_errcode(db);
-  int const os = sqlite3_system_errno(db);
-  bool const full = (rc & 0xff) == SQLITE_FULL ||
-                    ((rc & 0xff) == SQLITE_IOERR && (os == ENOSPC || os == EDQUOT || os == EFBIG));
-  if (full) message += " (disk full: free some space and run again; what was committed is kept)";
-  return message;
+  switch (sqlite3_extended_errcode(db)) {
+    case SQLITE_FULL:
+      return message + " (disk full: free some space and run again; what was committed is kept)";
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+    case SQLITE_IOERR_SHMSIZE:
+      return message +
+             " (a write failed: disk full, a file-size limit or a failing disk; what was "
+             "committed is kept)";
+    default:
+      return message;
+  }
 }
 
 bool empty_or_missing(std::string const& path) {
