@@ -171,7 +171,7 @@ TEST(FullDiskCli, OutboxWorkStopsWithAStoreErrorAndTheNextRunSendsNothingTwice) 
     }
   }
   // Room for the file as it is, its shared-memory index and a few sends' worth of WAL.
-  rlim_t const limit = std::max<rlim_t>(size_of(store), 32768) + 96 * 1024;
+  rlim_t const limit = std::max<rlim_t>(size_of(store), 32768) + rlim_t{96} * 1024;
   std::vector<std::string> const work = {"outbox",    "work",        "--outbox", store,
                                          "--account", "ada=TOKEN_A", "--delay",  "0"};
   auto full = run_cli(work, base_env(sb.url()), log, limit);
@@ -246,7 +246,7 @@ TEST(FullDiskCli, DmWatchStopsWithAStoreErrorAndTheNextRunAnswersNoOneTwice) {
   ASSERT_EQ(stream["scheduled"], kMessages);
   sb.post("/_sandbox/time", {{"advance_seconds", 5}});
 
-  rlim_t const limit = std::max<rlim_t>(size_of(state), 32768) + 128 * 1024;
+  rlim_t const limit = std::max<rlim_t>(size_of(state), 32768) + rlim_t{128} * 1024;
   std::vector<std::string> const watch = {"dm",     "watch", "--state",    state,
                                           "--exec", bot,     "--interval", "0.05-0.2"};
   auto full = run_cli(watch, env, log, limit);

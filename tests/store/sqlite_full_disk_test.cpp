@@ -81,7 +81,8 @@ class OutboxFullDisk : public FullDiskTest {
  protected:
   static constexpr int kEntries = 4;
 
-  Client client(outbox::testing::FakeX& x, std::shared_ptr<outbox::testing::FakeClock> clock) {
+  Client client(outbox::testing::FakeX& x,
+                std::shared_ptr<outbox::testing::FakeClock> const& clock) {
     ClientOptions o;
     o.api_key = "key";
     o.base_url = "http://x.test";
@@ -91,7 +92,7 @@ class OutboxFullDisk : public FullDiskTest {
     o.random = std::make_shared<getxapi::testing::FixedRandom>(0.0);
     return Client(o);
   }
-  outbox::WorkerOptions options(std::shared_ptr<outbox::testing::FakeClock> clock) {
+  outbox::WorkerOptions options(std::shared_ptr<outbox::testing::FakeClock> const& clock) {
     outbox::WorkerOptions o;
     o.accounts = {outbox::Account{"ada", kToken, 500, false}};
     o.delay_min = o.delay_max = 0ms;
@@ -195,7 +196,7 @@ TEST_F(OutboxFullDisk, EachWriteOfAWorkRunFailingInTurnLosesNothingAndSendsNothi
 
 class WatchFullDisk : public FullDiskTest {
  protected:
-  inbox::WatchOptions options(std::shared_ptr<getxapi::testing::FakeClock> clock) {
+  inbox::WatchOptions options(std::shared_ptr<getxapi::testing::FakeClock> const& clock) {
     inbox::WatchOptions o;
     o.clock = clock;
     o.sleeper = std::make_shared<getxapi::testing::FakeSleeper>(clock);

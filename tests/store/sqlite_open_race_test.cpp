@@ -103,6 +103,7 @@ std::vector<std::string> race(OpenAndWrite const& op, std::string const& path) {
   std::vector<std::string> said(kOpeners);
   std::atomic<bool> start{false};
   std::vector<std::thread> threads;
+  threads.reserve(kThreads);
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       while (!start.load(std::memory_order_acquire)) std::this_thread::yield();
