@@ -5,14 +5,14 @@
 // `error: kStoreError: ... disk full ...` naming the file, without a token, soon (not
 // crash, not loop); the file must be intact, and a run once the space is back must
 // finish the work without sending anything twice.
-#include "../outreach/sandbox_fixture.hpp"
+#include "../outbox/outbox_processes.hpp"
+#include "sqlite_probe.hpp"
 
 #include <getxapi/inbox.hpp>
 #include <getxapi/outbox.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -23,7 +23,6 @@
 #include <chrono>
 #include <fstream>
 #include <map>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -31,6 +30,7 @@
 namespace getxapi::store::testing {
 namespace {
 
+using getxapi::outbox::testing::slurp;
 using getxapi::outreach::testing::SandboxFixture;
 using getxapi::outreach::testing::ScratchDir;
 using nlohmann::json;
@@ -42,13 +42,6 @@ struct Exit {
   int status = -1;  // exit status, 128 + signal, or -1 when it had to be killed
   std::string err;
 };
-
-std::string slurp(std::string const& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
 
 /// Runs the CLI with `args`; `fsize_limit` > 0 caps the size of every file it writes.
 /// Killed (status -1) if still running after `deadline`.
@@ -90,21 +83,6 @@ Exit run_cli(std::vector<std::string> args, std::vector<std::string> env, std::s
   }
   out.status = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   out.err = slurp(log);
-  return out;
-}
-
-std::string integrity(std::string const& path) {
-  sqlite3* db = nullptr;
-  std::string out = "cannot open";
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_stmt* s = nullptr;
-    if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK &&
-        sqlite3_step(s) == SQLITE_ROW) {
-      out = reinterpret_cast<char const*>(sqlite3_column_text(s, 0));
-    }
-    sqlite3_finalize(s);
-  }
-  sqlite3_close(db);
   return out;
 }
 

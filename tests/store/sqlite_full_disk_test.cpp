@@ -7,11 +7,11 @@
 #include "fake_source.hpp"
 #include "fake_x.hpp"
 #include "full_disk_vfs.hpp"
+#include "sqlite_probe.hpp"
 
 #include <getxapi/inbox.hpp>
 #include <getxapi/outbox.hpp>
 
-#include <sqlite3.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -48,21 +48,6 @@ class FullDiskTest : public ::testing::Test {
     FullDisk::heal();
   }
   std::string file(std::string const& name) const { return (dir_ / name).string(); }
-
-  static std::string integrity(std::string const& path) {
-    sqlite3* db = nullptr;
-    std::string out = "cannot open";
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_stmt* s = nullptr;
-      if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &s, nullptr) == SQLITE_OK &&
-          sqlite3_step(s) == SQLITE_ROW) {
-        out = reinterpret_cast<char const*>(sqlite3_column_text(s, 0));
-      }
-      sqlite3_finalize(s);
-    }
-    sqlite3_close(db);
-    return out;
-  }
 
   static void expect_disk_full_error(Error const& e, std::string const& path, long n) {
     EXPECT_EQ(e.code(), ErrorCode::kStoreError) << "write " << n << ": " << e;

@@ -7,6 +7,8 @@
 // The race it pins: two connections switching a fresh file to WAL at once both hold a
 // read lock while upgrading it, and SQLite answers one of them SQLITE_BUSY at once (its
 // busy handler is not called inside a transaction), so Outbox::open failed with kBusy.
+#include "sqlite_probe.hpp"
+
 #include <getxapi/inbox.hpp>
 #include <getxapi/outbox.hpp>
 #include <getxapi/outreach/journal.hpp>
@@ -131,26 +133,8 @@ struct Pragmas {
 };
 
 Pragmas pragmas(std::string const& path) {
-  Pragmas out;
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    auto text = [&](char const* sql) {
-      sqlite3_stmt* s = nullptr;
-      std::string v;
-      if (sqlite3_prepare_v2(db, sql, -1, &s, nullptr) == SQLITE_OK &&
-          sqlite3_step(s) == SQLITE_ROW) {
-        auto const* p = sqlite3_column_text(s, 0);
-        v = p ? reinterpret_cast<char const*>(p) : "";
-      }
-      sqlite3_finalize(s);
-      return v;
-    };
-    out.integrity = text("PRAGMA integrity_check");
-    out.journal_mode = text("PRAGMA journal_mode");
-    out.application_id = std::atoll(text("PRAGMA application_id").c_str());
-  }
-  sqlite3_close(db);
-  return out;
+  return {integrity(path), first_value(path, "PRAGMA journal_mode"),
+          std::atoll(first_value(path, "PRAGMA application_id").c_str())};
 }
 
 /// Runs `rounds()` races over fresh paths; `check` looks at each finished file.
