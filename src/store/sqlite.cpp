@@ -5,8 +5,13 @@
 #include <sqlite3.h>
 #include <sys/stat.h>
 
+#include <algorithm>
+
 namespace getxapi::store::internal {
 namespace {
+
+// How long a connection waits for another one's lock (status, replies, a second opener).
+constexpr int kBusyTimeoutMs = 10000;
 
 ErrorCode code_for(int rc) {
   switch (rc & 0xff) {
@@ -15,6 +20,25 @@ ErrorCode code_for(int rc) {
       return ErrorCode::kBusy;
     default:
       return ErrorCode::kStoreError;
+  }
+}
+
+// SQLite's words for a full disk ("database or disk is full"; a bare "disk I/O error"
+// when a file-size limit or a quota refused the write), made plain for whoever reads
+// the error: what happened, and that what was committed before is kept.
+std::string explained(sqlite3* db, std::string message) {
+  switch (sqlite3_extended_errcode(db)) {
+    case SQLITE_FULL:
+      return message + " (disk full: free some space and run again; what was committed is kept)";
+    case SQLITE_IOERR_WRITE:
+    case SQLITE_IOERR_FSYNC:
+    case SQLITE_IOERR_TRUNCATE:
+    case SQLITE_IOERR_SHMSIZE:
+      return message +
+             " (a write failed: disk full, a file-size limit or a failing disk; what was "
+             "committed is kept)";
+    default:
+      return message;
   }
 }
 
@@ -36,7 +60,7 @@ Database::Database(std::string path, std::string kind, int flags)
     internal::fail(code_for(rc), "cannot open " + kind_ + " " + path_ + ": " + message);
   }
   // Another process (status, replies) may hold the write lock for a moment.
-  sqlite3_busy_timeout(db_, 10000);
+  sqlite3_busy_timeout(db_, kBusyTimeoutMs);
 }
 
 Database::~Database() { sqlite3_close(db_); }
@@ -76,6 +100,25 @@ void Database::inspect(std::string const& path, Schema const& schema) {
   }
 }
 
+// On a new file several openers switch to WAL at the same instant: each one's switch
+// upgrades its read lock to a write lock, and there SQLite answers SQLITE_BUSY at once
+// instead of calling the busy handler (waiting inside a transaction could deadlock).
+// Once the other opener's switch is committed the file is WAL and asking again only
+// reads it: so a busy switch is retried for as long as the busy timeout would wait.
+void Database::switch_to_wal() {
+  for (int waited_ms = 0, pause_ms = 1;;
+       waited_ms += pause_ms, pause_ms = std::min(2 * pause_ms, 50)) {
+    try {
+      Statement mode(*this, "PRAGMA journal_mode=WAL");
+      if (mode.step() && mode.text(0) == "wal") return;
+      internal::fail(ErrorCode::kStoreError, kind_ + " " + path_ + ": cannot switch to WAL mode");
+    } catch (StoreError const& e) {
+      if (e.error().code() != ErrorCode::kBusy || waited_ms >= kBusyTimeoutMs) throw;
+    }
+    sqlite3_sleep(pause_ms);
+  }
+}
+
 std::unique_ptr<Database> Database::open(std::string const& path, Schema const& schema) {
   auto location = supported_location(path);
   if (!location) throw StoreError(location.error());
@@ -84,12 +127,7 @@ std::unique_ptr<Database> Database::open(std::string const& path, Schema const& 
 
   std::unique_ptr<Database> db(
       new Database(path, schema.kind, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
-  {
-    Statement mode(*db, "PRAGMA journal_mode=WAL");
-    if (!mode.step() || mode.text(0) != "wal") {
-      internal::fail(ErrorCode::kStoreError, what + ": cannot switch to WAL mode");
-    }
-  }
+  db->switch_to_wal();
   // FULL: a committed mark must survive a power cut too (a lost `sending` mark
   // could double a DM).
   db->exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
@@ -121,7 +159,7 @@ void Database::exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string message = error ? error : sqlite3_errstr(rc);
     sqlite3_free(error);
-    internal::fail(code_for(rc), kind_ + " " + path_ + ": " + message);
+    internal::fail(code_for(rc), explained(db_, kind_ + " " + path_ + ": " + message));
   }
 }
 
@@ -147,8 +185,9 @@ std::int64_t Database::changes() const { return sqlite3_changes(db_); }
 std::int64_t Database::last_insert_rowid() const { return sqlite3_last_insert_rowid(db_); }
 
 void Database::fail(std::string_view what) const {
-  internal::fail(code_for(sqlite3_extended_errcode(db_)),
-                 kind_ + " " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_));
+  internal::fail(
+      code_for(sqlite3_extended_errcode(db_)),
+      explained(db_, kind_ + " " + path_ + ": " + std::string(what) + ": " + sqlite3_errmsg(db_)));
 }
 
 Statement::Statement(Database& db, std::string_view sql) : db_(db) {

@@ -97,6 +97,7 @@ class Database {
  private:
   Database(std::string path, std::string kind, int flags);
   static void inspect(std::string const& path, Schema const& schema);
+  void switch_to_wal();
   sqlite3* db_ = nullptr;
   std::string path_;
   std::string kind_;
