@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cstdio>
 #include <map>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -67,6 +68,9 @@ class Worker {
       tokens_[a.name] = a.auth_token;
     }
   }
+
+  /// What this run did so far (kept when a store failure ends it).
+  WorkReport const& report_so_far() const { return report_; }
 
   WorkReport run() {
     std::vector<internal::AccountRow> rows;
@@ -438,11 +442,15 @@ Result<WorkReport> work(Client& client, Outbox& outbox, WorkerOptions const& opt
   if (options.lease.count() <= 0 || options.recheck.count() <= 0) {
     return Error(ErrorCode::kInvalidArgument, "lease and recheck must be positive");
   }
+  std::optional<Worker> worker;
   try {
-    Worker worker(client, outbox.store(), options);
-    return worker.run();
+    worker.emplace(client, outbox.store(), options);
+    return worker->run();
   } catch (std::exception const& e) {
-    WorkReport r;
+    // The sends made before the store failed stay counted: "sent 0" after a
+    // disk filled up mid-run would hide DMs that went out.
+    WorkReport r = worker ? worker->report_so_far() : WorkReport{};
+    r.stats = client.stats();
     r.outcome = WorkOutcome::kFailed;
     r.error = Error(ErrorCode::kStoreError, e.what());
     return r;
