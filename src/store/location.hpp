@@ -1,7 +1,7 @@
 // Where a store lives. A file path is SQLite (the embedded default); a
-// `postgresql://` or `postgres://` URL is PostgreSQL (design.md §9), which
-// this build does not implement yet: it is refused with kStoreError rather
-// than taken for a file name.
+// `postgresql://` or `postgres://` URL is PostgreSQL (design.md §9), opened
+// when the build has GETXAPI_WITH_POSTGRES and otherwise refused with
+// kStoreError rather than taken for a file name.
 #pragma once
 
 #include <getxapi/result.hpp>
