@@ -218,9 +218,11 @@ class Worker {
     auto s = settlement(Kind::kSent, entry);
     s.message_id = m.id;
     s.recovered = recovered;
-    store_.settle(s);
+    // Counted before the store write: the DM is out whether or not its mark
+    // (or a later write of the same call) fits on the disk.
     ++report_.sent;
     if (recovered) ++report_.recovered;
+    store_.settle(s);
     if (!m.sender_id.empty() && known_user_ids_.insert({account, m.sender_id}).second) {
       store_.set_account_user_id(account, m.sender_id);
     }
